@@ -1,0 +1,349 @@
+"""Find, validate and load Fashion-MNIST from IDX files, falling back to a bundled sample.
+
+Search order: the ``data_dir`` argument (else ``$FMNIST_DATA_DIR``), Debian's
+``/usr/share/datasets/fashion-mnist``, the Keras cache, a Keras download into that cache,
+and finally the small sample shipped in ``fmnist_viz/sample_data``.
+Keras is imported lazily, only when a download is attempted.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import os
+import socket
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+
+IMAGES_MAGIC = 2051
+LABELS_MAGIC = 2049
+UBYTE_CODE = 0x08
+IMAGE_SIDE = 28
+NUM_LABELS = 10
+
+TRAIN_IMAGES = "train-images-idx3-ubyte"
+TRAIN_LABELS = "train-labels-idx1-ubyte"
+TEST_IMAGES = "t10k-images-idx3-ubyte"
+TEST_LABELS = "t10k-labels-idx1-ubyte"
+FILE_STEMS: tuple[str, ...] = (TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS)
+
+DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
+SAMPLE_DIR = Path(__file__).resolve().parent / "sample_data"
+KERAS_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+KERAS_SUBDIR = os.path.join("datasets", "fashion-mnist")
+NETWORK_TIMEOUT_S = 2.0
+FULL_COUNTS = (60_000, 10_000)
+
+Arrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+class DataError(Exception):
+    """A data file or directory is missing or damaged; the message names it and says why."""
+
+
+@dataclass(frozen=True)
+class LookedPlace:
+    """One place searched for the data and what happened there."""
+
+    kind: str
+    location: str
+    outcome: str
+
+
+@dataclass(frozen=True, eq=False)
+class FashionMNIST:
+    """The loaded dataset (read-only uint8 arrays) and where it came from."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    source: LookedPlace
+    looked: tuple[LookedPlace, ...]
+
+    @property
+    def is_sample(self) -> bool:
+        """True when the bundled offline sample was used instead of the full dataset."""
+        return self.source.kind == "sample"
+
+    def describe(self) -> str:
+        """One human-readable line saying what was loaded and from where."""
+        n_train, n_test = len(self.y_train), len(self.y_test)
+        if self.is_sample:
+            return (
+                f"Offline sample: {n_train + n_test:,} images ({n_train:,} train / {n_test:,} test)"
+                " — set FMNIST_DATA_DIR for the full set"
+            )
+        what = "Full dataset" if (n_train, n_test) == FULL_COUNTS else "Dataset"
+        verb = "downloaded from" if self.source.kind == "download" else "from"
+        return f"{what} {verb} {self.source.location} ({n_train:,} train / {n_test:,} test images)"
+
+
+# ----------------------------------------------------------------------------- IDX parsing
+
+
+def _read_bytes(path: Path) -> bytes:
+    """Return the file's IDX bytes, gunzipping when the name ends in .gz."""
+    try:
+        blob = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise DataError(f"{path}: file not found") from exc
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc})") from exc
+    if path.suffix != ".gz":
+        return blob
+    try:
+        return gzip.decompress(blob)
+    except EOFError as exc:
+        raise DataError(f"{path}: truncated gzip stream ({exc})") from exc
+    except (OSError, zlib.error) as exc:
+        raise DataError(f"{path}: not a valid gzip file ({exc})") from exc
+
+
+def _parse_header(path: Path, raw: bytes) -> tuple[int, tuple[int, ...]]:
+    """Check the IDX magic and return (header length, dimensions)."""
+    if len(raw) < 4:
+        raise DataError(f"{path}: too short for an IDX header ({len(raw)} bytes)")
+    magic = int.from_bytes(raw[:4], "big")
+    if magic not in (IMAGES_MAGIC, LABELS_MAGIC):
+        raise DataError(
+            f"{path}: bad magic number {magic} (expected {IMAGES_MAGIC} for images "
+            f"or {LABELS_MAGIC} for labels)"
+        )
+    if raw[2] != UBYTE_CODE:
+        raise DataError(f"{path}: element type 0x{raw[2]:02x} is not unsigned byte (0x08)")
+    ndim = raw[3]
+    header_len = 4 + 4 * ndim
+    if len(raw) < header_len:
+        raise DataError(f"{path}: header truncated ({len(raw)} of {header_len} bytes)")
+    dims = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    return header_len, dims
+
+
+def _check_dims(path: Path, magic: int, dims: tuple[int, ...]) -> None:
+    """Require (N, 28, 28) for image files and (N,) for label files."""
+    if magic == IMAGES_MAGIC and (len(dims) != 3 or dims[1:] != (IMAGE_SIDE, IMAGE_SIDE)):
+        raise DataError(
+            f"{path}: images must be N x 28 x 28, header says {' x '.join(map(str, dims))}"
+        )
+    if magic == LABELS_MAGIC and len(dims) != 1:
+        raise DataError(f"{path}: labels must be 1-D, header says {len(dims)} dimensions")
+
+
+def read_idx(path: str | Path) -> np.ndarray:
+    """Parse and validate one IDX file (.gz or raw); return a read-only uint8 array."""
+    path = Path(path)
+    raw = _read_bytes(path)
+    header_len, dims = _parse_header(path, raw)
+    magic = int.from_bytes(raw[:4], "big")
+    _check_dims(path, magic, dims)
+    expected = int(np.prod(dims, dtype=np.int64))
+    actual = len(raw) - header_len
+    if actual != expected:
+        problem = "truncated" if actual < expected else "has trailing bytes"
+        raise DataError(
+            f"{path}: {problem}: header declares {dims[0]:,} items ({expected:,} bytes of data), "
+            f"file has {actual:,}"
+        )
+    array = np.frombuffer(raw, dtype=np.uint8, offset=header_len).reshape(dims)
+    if magic == LABELS_MAGIC and array.size and int(array.max()) >= NUM_LABELS:
+        bad = int(np.argmax(array >= NUM_LABELS))
+        raise DataError(f"{path}: label {int(array[bad])} at index {bad} is outside 0..9")
+    array.flags.writeable = False
+    return array
+
+
+# ----------------------------------------------------------------------------- directories
+
+
+def _locate(directory: Path) -> tuple[dict[str, Path], list[str]]:
+    """Map each file stem to its .gz (preferred) or raw path; also list the missing names."""
+    found: dict[str, Path] = {}
+    missing: list[str] = []
+    for stem in FILE_STEMS:
+        gz, plain = directory / f"{stem}.gz", directory / stem
+        if gz.is_file():
+            found[stem] = gz
+        elif plain.is_file():
+            found[stem] = plain
+        else:
+            missing.append(f"{stem}.gz")
+    return found, missing
+
+
+def _expect_kind(path: Path, array: np.ndarray, ndim: int) -> None:
+    """Require an images file (3-D) or a labels file (1-D) where one is expected."""
+    if array.ndim != ndim:
+        wanted = "images (magic 2051)" if ndim == 3 else "labels (magic 2049)"
+        raise DataError(f"{path}: expected an IDX {wanted} file, got {array.ndim}-D data")
+
+
+def _check_pair(
+    images_path: Path, images: np.ndarray, labels_path: Path, labels: np.ndarray
+) -> None:
+    """Require an images file and its labels file to agree on the count."""
+    _expect_kind(images_path, images, 3)
+    _expect_kind(labels_path, labels, 1)
+    if len(images) != len(labels):
+        raise DataError(
+            f"{images_path} has {len(images):,} images but {labels_path} has {len(labels):,} labels"
+        )
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(paths: tuple[Path, ...], stamps: tuple[tuple[int, int], ...]) -> Arrays:
+    """Read and validate the four files; keyed by paths and (mtime, size) so edits reload."""
+    del stamps  # part of the cache key only
+    x_train, y_train, x_test, y_test = (read_idx(p) for p in paths)
+    _check_pair(paths[0], x_train, paths[1], y_train)
+    _check_pair(paths[2], x_test, paths[3], y_test)
+    return x_train, y_train, x_test, y_test
+
+
+def load_dir(directory: str | Path) -> Arrays:
+    """Validate the four Fashion-MNIST IDX files in a directory as a set; return the arrays."""
+    directory = Path(directory).expanduser().resolve()
+    if not directory.is_dir():
+        raise DataError(f"{directory}: not a directory")
+    found, missing = _locate(directory)
+    if missing:
+        raise DataError(f"{directory}: missing {', '.join(missing)} (or the same without .gz)")
+    paths = tuple(found[stem] for stem in FILE_STEMS)
+    stamps = tuple((p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+    return _load_cached(paths, stamps)
+
+
+# ----------------------------------------------------------------------------- searching
+
+
+def keras_home() -> Path:
+    """Keras's cache root, as Keras picks it: $KERAS_HOME, else ~/.keras."""
+    return Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras")
+
+
+def keras_cache_dir() -> Path:
+    """Where Keras keeps Fashion-MNIST: <keras home>/datasets/fashion-mnist."""
+    return keras_home() / KERAS_SUBDIR
+
+
+def candidate_places(data_dir: str | Path | None = None) -> list[tuple[str, str]]:
+    """List (kind, location) of every place to look, in search order."""
+    places: list[tuple[str, str]] = []
+    env_dir = os.environ.get("FMNIST_DATA_DIR")
+    if data_dir is not None:
+        places.append(("argument", str(Path(data_dir).expanduser())))
+    elif env_dir:
+        places.append(("env", str(Path(env_dir).expanduser())))
+    places += [
+        ("debian", str(DEBIAN_DIR)),
+        ("keras-cache", str(keras_cache_dir())),
+        ("download", KERAS_ORIGIN),
+        ("sample", str(SAMPLE_DIR)),
+    ]
+    return places
+
+
+def _try_dir(location: str) -> tuple[Arrays | None, str]:
+    """Try one directory; return (arrays or None, outcome)."""
+    directory = Path(location)
+    if not directory.is_dir():
+        return None, "not found"
+    found, missing = _locate(directory)
+    if not found:
+        return None, "not found"
+    if missing:
+        return None, f"incomplete: missing {', '.join(missing)}"
+    try:
+        return load_dir(directory), "used"
+    except DataError as exc:
+        return None, f"damaged: {exc}"
+
+
+def _downloads_allowed(allow_download: bool | None) -> bool:
+    """Explicit argument wins; otherwise download unless FMNIST_OFFLINE=1."""
+    if allow_download is not None:
+        return allow_download
+    return os.environ.get("FMNIST_OFFLINE", "") != "1"
+
+
+def _network_reachable(url: str, timeout: float = NETWORK_TIMEOUT_S) -> bool:
+    """Short TCP connect to the URL's host to tell whether a download can work."""
+    parsed = urlparse(url)
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parsed.hostname or "", port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _keras_download(home: Path) -> None:
+    """Fetch the four .gz files into the Keras cache with keras.utils.get_file."""
+    from keras.utils import get_file  # lazy: keras pulls in a backend, far too slow for startup
+
+    for stem in FILE_STEMS:
+        name = f"{stem}.gz"
+        get_file(
+            name,
+            origin=KERAS_ORIGIN + name,
+            cache_dir=str(home),
+            cache_subdir=KERAS_SUBDIR,
+        )
+
+
+def _try_download(allow_download: bool | None) -> tuple[Arrays | None, str]:
+    """Try a Keras download into the cache; return (arrays or None, outcome)."""
+    if not _downloads_allowed(allow_download):
+        reason = "offline" if allow_download is None else "downloads disabled"
+        return None, f"skipped: {reason}"
+    if not _network_reachable(KERAS_ORIGIN):
+        return None, f"skipped: no network ({urlparse(KERAS_ORIGIN).hostname} unreachable)"
+    try:
+        _keras_download(keras_home())
+        return load_dir(keras_cache_dir()), "used"
+    except DataError as exc:
+        return None, f"damaged: {exc}"
+    except Exception as exc:  # any download failure means: move on to the next place
+        return None, f"failed: {type(exc).__name__}: {exc}"
+
+
+def _try_place(kind: str, location: str, allow_download: bool | None) -> tuple[Arrays | None, str]:
+    """Try one candidate place of any kind."""
+    if kind == "download":
+        return _try_download(allow_download)
+    return _try_dir(location)
+
+
+def _not_found_message(looked: list[LookedPlace]) -> str:
+    """Explain every place tried when none of them had usable data."""
+    lines = [f"  - {p.kind}: {p.location} -> {p.outcome}" for p in looked]
+    return (
+        "No usable Fashion-MNIST data found. Looked in:\n"
+        + "\n".join(lines)
+        + "\nSet FMNIST_DATA_DIR to a directory holding the four IDX files "
+        + f"({', '.join(s + '.gz' for s in FILE_STEMS)})."
+    )
+
+
+def load_fashion_mnist(
+    data_dir: str | Path | None = None, *, allow_download: bool | None = None
+) -> FashionMNIST:
+    """Load Fashion-MNIST from the first usable place; see the module docstring for the order."""
+    looked: list[LookedPlace] = []
+    seen: dict[str, str] = {}
+    for kind, location in candidate_places(data_dir):
+        key = str(Path(location).resolve()) if kind != "download" else location
+        if key in seen:
+            looked.append(LookedPlace(kind, location, f"skipped: same place as {seen[key]}"))
+            continue
+        seen[key] = kind
+        arrays, outcome = _try_place(kind, location, allow_download)
+        place = LookedPlace(kind, location, outcome)
+        looked.append(place)
+        if arrays is not None:
+            return FashionMNIST(*arrays, source=place, looked=tuple(looked))
+    raise DataError(_not_found_message(looked))
