@@ -13,11 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from fmnist_viz import data
 
-from fmnist_viz import data  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 REAL_DIRS = tuple(
     Path(d)

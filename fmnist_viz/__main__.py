@@ -1,0 +1,7 @@
+"""`python -m fmnist_viz ...`: see fmnist_viz.cli."""
+
+import sys
+
+from fmnist_viz.cli import main
+
+sys.exit(main())
