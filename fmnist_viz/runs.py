@@ -181,12 +181,17 @@ def history_csv(history: list[EpochRecord]) -> str:
 
 def read_batches(path: Path) -> list[tuple[int, int, float, float]]:
     """(epoch, batch, loss, accuracy) rows; a torn last line (crash mid-append) is skipped."""
-    out = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
-        return out
-    for line in lines[1:]:
+        return []
+    return parse_batch_lines(lines[1:])
+
+
+def parse_batch_lines(lines: list[str]) -> list[tuple[int, int, float, float]]:
+    """Parse batches.csv data lines (no header); malformed lines are skipped."""
+    out = []
+    for line in lines:
         parts = line.split(",")
         if len(parts) != 4:
             continue
