@@ -256,12 +256,13 @@ PAGE_INTROS: dict[str, str] = {
         "it learned."
     ),
     "train": (
-        "Pick a preset (Original, Model 1 or Model 2) and train it while the loss and accuracy "
-        "curves update after every epoch. Try a short run first to see how fast your machine is."
+        "Pick a preset (Original, Model 1 or Model 2) or build your own network, then train it "
+        "and watch the loss and accuracy curves grow batch by batch, with validation points "
+        "after every epoch. Try the quick demo first to see how fast your machine is."
     ),
     "runs": (
-        "Every finished training run is kept here with its settings, curves and test accuracy. "
-        "Select several runs of the same preset to see their average and spread."
+        "Every training run is kept here with its settings, curves and test accuracy. Select "
+        "one or more runs and make them active: the other pages show what is inside them."
     ),
     "feature_maps": (
         "Choose a test image and a layer to see what every filter of that layer responds to. "

@@ -1,0 +1,85 @@
+"""The Train page's live view of this session's latest job: progress, curves, Stop."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from fmnist_viz.figures.live import live_curves
+from fmnist_viz.jobs import BatchTail, JobManager
+from ui import state
+from ui.sidebar import job_line
+
+RUN_KEY = "train_run"
+
+
+def show(jm: JobManager) -> None:
+    """Draw the panel; it polls about every second while the job is queued or running."""
+    run_id = st.session_state.get(RUN_KEY)
+    if not run_id:
+        return
+    view = jm.view(run_id)
+    if view is None:
+        st.session_state.pop(RUN_KEY, None)
+        return
+    st.fragment(_panel, run_every=1.0 if view.active else None)(jm, run_id)
+
+
+def _tail(jm: JobManager, run_id: str) -> BatchTail:
+    tails = st.session_state.setdefault("_tails", {})
+    if run_id not in tails:
+        tails[run_id] = BatchTail(jm.store, run_id)
+    return tails[run_id]
+
+
+def _panel(jm: JobManager, run_id: str) -> None:
+    view = jm.view(run_id)
+    if view is None:
+        return
+    owner = state.owner()
+    was_active = st.session_state.get("_panel_active") == run_id
+    st.session_state["_panel_active"] = run_id if view.active else None
+    if was_active and not view.active:
+        st.rerun()  # finished or stopped: refresh the page (sidebar, active run offer)
+    st.subheader(f"{view.name} — {view.status}")
+    if view.active:
+        p = view.progress
+        st.progress(p["fraction"] if p else 0.0, text=job_line(view))
+        if p:
+            c = st.columns(4)
+            c[0].metric("Epoch", f"{p['epoch']} / {p['epochs']}")
+            c[1].metric("Batch", f"{p['batch']} / {p['steps_per_epoch']}")
+            c[2].metric("Samples/s", f"{p['samples_per_second']:,.0f}")
+            c[3].metric("ETA", f"{p['eta_seconds']:,.0f} s")
+        if jm.owns(owner, run_id) and st.button("Stop", key="panel_stop", type="primary"):
+            jm.stop(owner, run_id)
+            st.toast("Stopping… the best weights so far are kept.")
+    meta = view.meta
+    rows = _tail(jm, run_id).read()
+    history = jm.store.history(run_id)
+    steps = int(meta.get("steps_per_epoch") or 1)
+    epochs = int(meta.get("config", {}).get("epochs") or 1)
+    st.plotly_chart(live_curves(rows, history, steps, epochs), key="live_curves")
+    if not view.active:
+        _outcome(jm, view.meta, run_id)
+
+
+def _outcome(jm: JobManager, meta: dict, run_id: str) -> None:
+    status = meta.get("status")
+    if status == "finished":
+        st.success(
+            f"Finished: test accuracy {meta.get('test_accuracy', float('nan')):.4f}, "
+            f"best validation accuracy {meta.get('best_val_accuracy', float('nan')):.4f} "
+            f"(epoch {meta.get('best_epoch')})."
+        )
+    elif status == "stopped":
+        done = meta.get("epochs_done", 0)
+        st.warning(f"Stopped after {done} complete epoch(s); the best weights so far are kept.")
+    elif status in ("failed", "interrupted"):
+        st.error(f"The run {status}: {meta.get('error', 'no details')}")
+        return
+    active = state.active_runs(jm.store)
+    if run_id in active:
+        st.caption("This run is the active run: open Feature maps, Kernels, ReLU or Dropout.")
+    elif st.button("Make it the active run", key="panel_activate"):
+        state.set_active_runs([run_id])
+        st.rerun()

@@ -1,0 +1,36 @@
+"""Server-wide shared resources: the job manager, the run store, the dataset (read-only)."""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from fmnist_viz.data import DataError, FashionMNIST, load_fashion_mnist
+from fmnist_viz.jobs import JobManager
+from fmnist_viz.runs import RunStore
+
+
+@st.cache_resource(show_spinner=False)
+def job_manager() -> JobManager:
+    """One job manager per server; it also marks runs a dead server left 'running'."""
+    return JobManager(RunStore(), data_dir=os.environ.get("FMNIST_DATA_DIR") or None)
+
+
+def store() -> RunStore:
+    return job_manager().store
+
+
+@st.cache_resource(show_spinner="Loading Fashion-MNIST…")
+def dataset() -> FashionMNIST:
+    """The dataset, loaded once per server and shared read-only by every session."""
+    return load_fashion_mnist()
+
+
+def dataset_or_error() -> FashionMNIST | None:
+    """The dataset, or None after showing where the loader looked."""
+    try:
+        return dataset()
+    except DataError as exc:
+        st.error(f"No Fashion-MNIST data found. {exc}")
+        return None

@@ -1,0 +1,65 @@
+"""Per-session state: who this session is, and the active runs (mirrored in the URL)."""
+
+from __future__ import annotations
+
+import uuid
+
+import streamlit as st
+
+from fmnist_viz.runs import RunError, RunStore
+
+ACTIVE_KEY = "active_runs"
+
+
+def owner() -> str:
+    """An id for this browser session; jobs belong to it."""
+    if "owner" not in st.session_state:
+        st.session_state["owner"] = uuid.uuid4().hex
+    return st.session_state["owner"]
+
+
+def _existing(store: RunStore, ids: list[str]) -> list[str]:
+    out = []
+    for run_id in ids:
+        try:
+            if store.load(run_id).damaged is None:
+                out.append(run_id)
+        except RunError:
+            continue
+    return out
+
+
+def active_runs(store: RunStore) -> list[str]:
+    """The runs the visual pages show; first visit reads them from the URL (?run=...)."""
+    if ACTIVE_KEY not in st.session_state:
+        st.session_state[ACTIVE_KEY] = _existing(store, st.query_params.get_all("run"))
+    runs = _existing(store, st.session_state[ACTIVE_KEY])
+    if runs != st.session_state[ACTIVE_KEY]:
+        st.session_state[ACTIVE_KEY] = runs
+    _sync_url("run", runs)
+    return runs
+
+
+def set_active_runs(run_ids: list[str]) -> None:
+    st.session_state[ACTIVE_KEY] = list(dict.fromkeys(run_ids))
+    _sync_url("run", st.session_state[ACTIVE_KEY])
+
+
+def _sync_url(key: str, values: list[str]) -> None:
+    if st.query_params.get_all(key) != values:
+        if values:
+            st.query_params[key] = values
+        else:
+            st.query_params.pop(key, None)
+
+
+def url_value(key: str, default: str = "") -> str:
+    """A single query parameter (for selections that a link should reproduce)."""
+    return st.query_params.get(key, default)
+
+
+def set_url_value(key: str, value: str | int | None) -> None:
+    if value is None or value == "":
+        st.query_params.pop(key, None)
+    elif st.query_params.get(key) != str(value):
+        st.query_params[key] = str(value)
