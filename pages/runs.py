@@ -6,6 +6,9 @@ import streamlit as st
 from fmnist_viz.runs import ACTIVE, RunError, RunInfo
 from fmnist_viz.teaching import PAGE_INTROS
 from ui import resources, state
+from ui.bootstrap import ensure_navigation
+
+ensure_navigation()
 
 
 def _row(r: RunInfo) -> dict:

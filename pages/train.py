@@ -6,6 +6,9 @@ from fmnist_viz.architectures import PRESETS, preset, summarize
 from fmnist_viz.teaching import PAGE_INTROS, PRESET_STORIES
 from fmnist_viz.training import OPTIMIZERS, ConfigError, TrainConfig
 from ui import layer_editor, live_panel, resources, state
+from ui.bootstrap import ensure_navigation
+
+ensure_navigation()
 
 CHOICES = [*PRESETS, "custom"]
 LENGTHS = {
@@ -28,44 +31,53 @@ jm = resources.job_manager()
 st.title("Train")
 st.caption(PAGE_INTROS["train"])
 
-if "train_arch" not in st.session_state:
-    from_url = state.url_value("arch", "model1")
-    st.session_state["train_arch"] = from_url if from_url in CHOICES else "model1"
-arch = st.radio("Architecture", CHOICES, format_func=_title, horizontal=True, key="train_arch")
-state.set_url_value("arch", arch)
-
-if arch == "custom":
-    st.caption("Start from a preset or edit the layers below. Shapes update as you edit.")
-    summary = layer_editor.editor()
-    spec = layer_editor.spec(st.session_state.get("custom_name", "custom"))
+current = st.session_state.get(live_panel.RUN_KEY)
+if current:
+    live_panel.show(jm)
+    running = (view := jm.view(current)) is not None and view.active
+    setup = st.expander("Set up another run", expanded=not running)
 else:
-    story = PRESET_STORIES[arch]
-    st.markdown(f"**{story.title}** — {story.one_line}")
-    with st.expander("How this model differs"):
-        st.markdown(story.story)
-    spec = preset(arch)
-    summary = summarize(spec)
-    st.button("Edit a copy of this model", on_click=_edit_copy, args=(arch,))
+    setup = st.container()
 
-left, right = st.columns([3, 2])
-with left:
-    st.dataframe(layer_editor.summary_table(summary), hide_index=True, width="stretch")
-    st.caption(f"Total parameters: **{summary.total_params:,}**")
-    for note in (i for i in summary.issues if i.level == "note"):
-        st.info(note.message)
+with setup:
+    if "train_arch" not in st.session_state:
+        from_url = state.url_value("arch", "model1")
+        st.session_state["train_arch"] = from_url if from_url in CHOICES else "model1"
+    arch = st.radio("Architecture", CHOICES, format_func=_title, horizontal=True, key="train_arch")
+    state.set_url_value("arch", arch)
 
-with right, st.form("settings"):
-    st.markdown("**Training settings** (defaults: the study's protocol)")
-    length = st.radio("Length", list(LENGTHS), format_func=lambda k: LENGTHS[k][0])
-    c1, c2 = st.columns(2)
-    epochs = c1.number_input("Epochs (custom)", 1, 200, 10)
-    subset = c2.number_input("Training images (custom, 0 = all)", 0, 55000, 0, step=1000)
-    batch = c1.selectbox("Batch size", [16, 32, 64, 128, 256], index=2)
-    optimizer = c2.selectbox("Optimizer", OPTIMIZERS)
-    lr = c1.number_input("Learning rate", 1e-5, 1.0, 0.001, format="%.4f")
-    seed = c2.number_input("Seed (0 = random)", 0, 2**31 - 1, 0)
-    name = st.text_input("Run name", "", placeholder=_title(arch))
-    start = st.form_submit_button("Start training", type="primary", disabled=not summary.ok)
+    if arch == "custom":
+        st.caption("Start from a preset or edit the layers below. Shapes update as you edit.")
+        summary = layer_editor.editor()
+        spec = layer_editor.spec(st.session_state.get("custom_name", "custom"))
+    else:
+        story = PRESET_STORIES[arch]
+        st.markdown(f"**{story.title}** — {story.one_line}")
+        with st.expander("How this model differs"):
+            st.markdown(story.story)
+        spec = preset(arch)
+        summary = summarize(spec)
+        st.button("Edit a copy of this model", on_click=_edit_copy, args=(arch,))
+
+    left, right = st.columns([3, 2])
+    with left:
+        st.dataframe(layer_editor.summary_table(summary), hide_index=True, width="stretch")
+        st.caption(f"Total parameters: **{summary.total_params:,}**")
+        for note in (i for i in summary.issues if i.level == "note"):
+            st.info(note.message)
+
+    with right, st.form("settings"):
+        st.markdown("**Training settings** (defaults: the study's protocol)")
+        length = st.radio("Length", list(LENGTHS), format_func=lambda k: LENGTHS[k][0])
+        c1, c2 = st.columns(2)
+        epochs = c1.number_input("Epochs (custom)", 1, 200, 10)
+        subset = c2.number_input("Training images (custom, 0 = all)", 0, 55000, 0, step=1000)
+        batch = c1.selectbox("Batch size", [16, 32, 64, 128, 256], index=2)
+        optimizer = c2.selectbox("Optimizer", OPTIMIZERS)
+        lr = c1.number_input("Learning rate", 1e-5, 1.0, 0.001, format="%.4f")
+        seed = c2.number_input("Seed (0 = random)", 0, 2**31 - 1, 0)
+        name = st.text_input("Run name", "", placeholder=_title(arch))
+        start = st.form_submit_button("Start training", type="primary", disabled=not summary.ok)
 
 if start:
     _, limit, n_epochs = LENGTHS[length]
@@ -89,4 +101,3 @@ if start:
 
 if not summary.ok:
     st.warning("Fix the problems above to start training.")
-live_panel.show(jm)

@@ -1,0 +1,139 @@
+"""Real-browser test of the main flow: train, watch the curve, switch pages, stop, find the run.
+
+Needs Debian's Chromium (/usr/bin/chromium) and the playwright package; skipped otherwise.
+Screenshots of every step go to $FMNIST_SCREENSHOTS or a temp folder (printed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
+if not Path(CHROMIUM).exists():
+    pytest.skip("Chromium not installed (apt-get install chromium)", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A real `streamlit run dashboard.py` on a free port, on the bundled sample data."""
+    runs = tmp_path_factory.mktemp("runs")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "FMNIST_RUNS_DIR": str(runs),
+        "FMNIST_DATA_DIR": str(ROOT / "fmnist_viz" / "sample_data"),
+        "FMNIST_OFFLINE": "1",
+    }
+    cmd = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port)]
+    cmd += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start")
+    yield url, runs
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def shots() -> Path:
+    folder = Path(os.environ.get("FMNIST_SCREENSHOTS") or tempfile.mkdtemp(prefix="fmnist-shots-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"screenshots in {folder}")
+    return folder
+
+
+def _nav(page, title: str) -> None:
+    """Switch page through the sidebar navigation (keeps the session, unlike page.goto)."""
+    page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
+    page.wait_for_timeout(1500)
+
+
+def _cell(page, text: str) -> None:
+    """Wait for a dataframe cell with this text (cells live in an accessible hidden grid)."""
+    page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=10_000)
+    cell = page.locator('[role="gridcell"]', has_text=text).first
+    cell.wait_for(state="attached", timeout=10_000)
+
+
+def _run_meta(runs: Path) -> dict:
+    folders = [p for p in runs.iterdir() if (p / "run.json").exists()]
+    assert len(folders) == 1, folders
+    return json.loads((folders[0] / "run.json").read_text())
+
+
+def test_train_watch_switch_stop_and_find(server, shots) -> None:
+    url, runs = server
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1800})
+        page.goto(f"{url}/train")
+        page.get_by_text("Start training").wait_for(timeout=30_000)
+        page.screenshot(path=shots / "1-train-page.png", full_page=True)
+
+        page.get_by_role("button", name="Start training").click()
+        # the live panel: progress first, then a curve with plotted lines
+        page.get_by_text("samples/s").first.wait_for(timeout=60_000)
+        page.locator(".js-plotly-plot .scatterlayer .trace").first.wait_for(timeout=30_000)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=shots / "2-training-live.png", full_page=True)
+        assert _run_meta(runs)["status"] == "running"
+
+        _nav(page, "Runs")
+        _cell(page, "running")
+        page.screenshot(path=shots / "3-runs-while-training.png", full_page=True)
+
+        _nav(page, "Train")
+        page.get_by_text("samples/s").first.wait_for(timeout=15_000)
+        epoch_before = _run_meta(runs).get("epochs_done", 0)
+        page.get_by_role("button", name="Stop").first.click()
+        page.get_by_text("Stopped after").wait_for(timeout=30_000)
+        page.screenshot(path=shots / "4-stopped.png", full_page=True)
+        meta = _run_meta(runs)
+        assert meta["status"] == "stopped"
+        assert meta.get("epochs_done", 0) >= epoch_before
+        if meta.get("epochs_done", 0) >= 1:
+            assert (runs / meta["id"] / "model.keras").exists()
+
+        _nav(page, "Runs")
+        _cell(page, "stopped")
+        page.screenshot(path=shots / "5-runs-after.png", full_page=True)
+        browser.close()
