@@ -1,0 +1,492 @@
+"""Repeated-run analysis: group runs by configuration, tabulate, test, band and inspect errors."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from fmnist_viz import CLASS_NAMES, NUM_CLASSES
+from fmnist_viz.architectures import PRESETS, normalize, preset
+from fmnist_viz.runs import RunError, RunStore
+from fmnist_viz.stats import STUDY_REFERENCE, WelchResult, mean_std_band, summarize, welch_t_test
+from fmnist_viz.training import PROTOCOL_VAL_SIZE, EpochRecord, TrainConfig
+
+CURVE_METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
+METRICS = (*CURVE_METRICS, "gap")  # gap: training accuracy − validation accuracy per epoch
+HISTORY_COLUMNS = (*CURVE_METRICS, "seconds")
+RUN_COLUMNS = (
+    "run_id",
+    "run",
+    "group",
+    "status",
+    "seed",
+    "epochs",
+    "test_accuracy",
+    "best_val_accuracy",
+    "best_epoch",
+    "final_train_accuracy",
+    "gap",
+    "gap_basis",
+    "params",
+    "seconds_per_epoch",
+)
+GROUP_COLUMNS = (
+    "group",
+    "runs",
+    "test_n",
+    "test_mean",
+    "test_std",
+    "test_min",
+    "test_max",
+    "gap_mean",
+    "gap_std",
+    "gap_min",
+    "gap_max",
+    "preset",
+    "study_mean",
+)
+LONG_COLUMNS = ("run_id", "run", "group", "epoch", "metric", "value")
+MISCLASSIFIED_COLUMNS = ("index", "true", "predicted", "confidence")
+
+
+# ---------------------------------------------------------------- configurations
+
+
+def _canonical(value: Any) -> str:
+    """Serialise JSON data in one stable form (sorted keys, no spaces)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _layers(meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the normalised layer list of a run's spec (SpecError when it is not a spec)."""
+    return normalize(meta.get("spec"))["layers"]
+
+
+def training_settings(meta: dict[str, Any]) -> dict[str, Any]:
+    """Return the run's training config, defaults filled, without seed (momentum only for sgd)."""
+    raw = meta.get("config")
+    if not isinstance(raw, dict):
+        raise ValueError("run.json has no training config object")
+    config = TrainConfig.from_dict(raw).to_dict()
+    config.pop("seed")
+    if config["optimizer"] != "sgd":
+        config.pop("momentum")
+    return config
+
+
+@functools.cache
+def _preset_signatures() -> dict[str, str]:
+    """Return the canonical layer list of every preset, by preset key."""
+    return {key: _canonical(preset(key)["layers"]) for key in PRESETS}
+
+
+def preset_key(meta: dict[str, Any]) -> str | None:
+    """Return the key of the preset whose normalised layers equal the run's, or None."""
+    signature = _canonical(_layers(meta))
+    return next((k for k, s in _preset_signatures().items() if s == signature), None)
+
+
+def config_key(meta: dict[str, Any]) -> str:
+    """Return a short stable key shared by runs with equal layers and settings, seed aside."""
+    blob = _canonical({"layers": _layers(meta), "training": training_settings(meta)})
+    return hashlib.sha1(blob.encode()).hexdigest()[:12]
+
+
+def _model_title(meta: dict[str, Any]) -> str:
+    """Return the preset's title for a preset spec, else the spec's own title or name."""
+    key = preset_key(meta)
+    if key is not None:
+        return str(PRESETS[key]["title"])
+    spec = meta.get("spec") or {}
+    return str(spec.get("title") or spec.get("name") or meta.get("arch") or "custom")
+
+
+def _optimizer_text(config: dict[str, Any]) -> str:
+    """Return e.g. 'adam 0.001' or 'sgd 0.01 m 0.9'."""
+    text = f"{config['optimizer']} {config['learning_rate']:g}"
+    return f"{text} m {config['momentum']:g}" if "momentum" in config else text
+
+
+def group_label(meta: dict[str, Any]) -> str:
+    """Return a readable configuration label, e.g. 'Model 1 · 10 ep · bs 64 · adam 0.001'."""
+    config = training_settings(meta)
+    parts = [
+        _model_title(meta),
+        f"{config['epochs']} ep",
+        f"bs {config['batch_size']}",
+        _optimizer_text(config),
+    ]
+    if config["train_limit"] is not None:
+        parts.append(f"subset {config['train_limit']:,}")
+    if config["val_size"] != PROTOCOL_VAL_SIZE:
+        parts.append(f"val {config['val_size']:,}")
+    return " · ".join(parts)
+
+
+# ---------------------------------------------------------------- one run as arrays
+
+
+def _number(value: Any) -> float:
+    """Return value as a float, NaN when it is missing or not a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return math.nan
+    return float(value)
+
+
+def _whole(value: Any) -> int | None:
+    """Return value when it is a whole number, else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+@dataclass(frozen=True, eq=False)
+class RunSeries:
+    """One run's per-epoch history as arrays plus the numbers the comparison needs."""
+
+    run_id: str
+    name: str
+    group: str
+    key: str
+    preset: str | None
+    status: str
+    seed: int | None
+    params: int | None
+    test_accuracy: float
+    epoch: np.ndarray
+    loss: np.ndarray
+    accuracy: np.ndarray
+    val_loss: np.ndarray
+    val_accuracy: np.ndarray
+    seconds: np.ndarray
+
+    def values(self, metric: str) -> np.ndarray:
+        """Return one per-epoch metric of METRICS ('gap' is accuracy − val_accuracy)."""
+        if metric == "gap":
+            return self.accuracy - self.val_accuracy
+        if metric not in CURVE_METRICS:
+            raise ValueError(f"Unknown metric {metric!r}; use one of {', '.join(METRICS)}")
+        return getattr(self, metric)
+
+    @property
+    def best_index(self) -> int | None:
+        """Return the position of the checkpointed epoch (lowest validation loss), if any."""
+        if np.isnan(self.val_loss).all():
+            return None
+        return int(np.nanargmin(self.val_loss))
+
+    @property
+    def best_epoch(self) -> int | None:
+        """Return the epoch whose weights the checkpoint kept."""
+        i = self.best_index
+        return None if i is None else int(self.epoch[i])
+
+    @property
+    def best_val_accuracy(self) -> float:
+        """Return the validation accuracy at the checkpointed epoch."""
+        i = self.best_index
+        return math.nan if i is None else float(self.val_accuracy[i])
+
+    @property
+    def final_train_accuracy(self) -> float:
+        """Return the training accuracy of the last completed epoch."""
+        return float(self.accuracy[-1])
+
+    @property
+    def seconds_per_epoch(self) -> float:
+        """Return the mean wall time of an epoch."""
+        return float(np.mean(self.seconds))
+
+    @property
+    def gap_basis(self) -> str:
+        """Return 'test' when the gap uses the test accuracy, 'val' when it falls back."""
+        return "val" if math.isnan(self.test_accuracy) else "test"
+
+    @property
+    def gap(self) -> float:
+        """Return final train accuracy − test accuracy (− best val accuracy without a test)."""
+        other = self.best_val_accuracy if self.gap_basis == "val" else self.test_accuracy
+        return self.final_train_accuracy - other
+
+
+def _arrays(history: list[EpochRecord]) -> dict[str, np.ndarray]:
+    """Return the history's columns as float arrays (epoch as int)."""
+    columns = {k: np.array([getattr(r, k) for r in history], dtype=float) for k in HISTORY_COLUMNS}
+    return {"epoch": np.array([r.epoch for r in history], dtype=int), **columns}
+
+
+def _read_series(store: RunStore, run_id: str) -> RunSeries:
+    """Load one run; RunError/ValueError with the reason when it cannot be compared."""
+    info = store.load(run_id)
+    if info.damaged:
+        raise RunError(info.damaged)
+    history = store.history(run_id)
+    if not history:
+        raise RunError("no completed epoch yet")
+    meta = info.meta
+    seed = _whole(meta.get("seed"))  # the drawn seed is recorded here, the requested one in config
+    if seed is None:
+        seed = _whole((meta.get("config") or {}).get("seed"))
+    return RunSeries(
+        run_id=run_id,
+        name=info.name,
+        group=group_label(meta),
+        key=config_key(meta),
+        preset=preset_key(meta),
+        status=info.status,
+        seed=seed,
+        params=_whole(meta.get("params")),
+        test_accuracy=_number(meta.get("test_accuracy")),
+        **_arrays(history),
+    )
+
+
+def _unique_groups(series: list[RunSeries]) -> list[RunSeries]:
+    """Give configurations that share a readable label distinct labels (suffix: key start)."""
+    owner: dict[str, str] = {}
+    out = []
+    for s in series:
+        label = s.group if owner.setdefault(s.group, s.key) == s.key else f"{s.group} [{s.key[:6]}]"
+        out.append(replace(s, group=label))
+    return out
+
+
+def load_series(store: RunStore, run_ids: Iterable[str]) -> tuple[list[RunSeries], list[str]]:
+    """Load runs for comparison; skipped runs (damaged, missing, no epoch) come back as messages."""
+    series, messages = [], []
+    for run_id in dict.fromkeys(run_ids):
+        try:
+            series.append(_read_series(store, run_id))
+        except (ValueError, TypeError, KeyError) as exc:  # RunError and SpecError are ValueErrors
+            messages.append(f"Skipped run {run_id}: {exc}")
+    return _unique_groups(series), messages
+
+
+def finished_only(series: Sequence[RunSeries]) -> list[RunSeries]:
+    """Return the runs whose status is 'finished' (the ones that trained every epoch)."""
+    return [s for s in series if s.status == "finished"]
+
+
+def group_names(series: Sequence[RunSeries]) -> list[str]:
+    """Return the group labels in order of first appearance."""
+    return list(dict.fromkeys(s.group for s in series))
+
+
+def _members(series: Sequence[RunSeries], group: str) -> list[RunSeries]:
+    """Return the runs of one group; ValueError for an unknown group."""
+    found = [s for s in series if s.group == group]
+    if not found:
+        raise ValueError(f"No runs in group {group!r}; groups: {', '.join(group_names(series))}")
+    return found
+
+
+# ---------------------------------------------------------------- tables
+
+
+def run_table(series: Sequence[RunSeries]) -> pd.DataFrame:
+    """Return one row per run: accuracies, best epoch, gap, parameters, speed, seed, status."""
+    rows = [
+        {
+            "run_id": s.run_id,
+            "run": s.name,
+            "group": s.group,
+            "status": s.status,
+            "seed": s.seed,
+            "epochs": int(s.epoch[-1]),
+            "test_accuracy": s.test_accuracy,
+            "best_val_accuracy": s.best_val_accuracy,
+            "best_epoch": s.best_epoch,
+            "final_train_accuracy": s.final_train_accuracy,
+            "gap": s.gap,
+            "gap_basis": s.gap_basis,
+            "params": s.params,
+            "seconds_per_epoch": s.seconds_per_epoch,
+        }
+        for s in series
+    ]
+    frame = pd.DataFrame(rows, columns=list(RUN_COLUMNS))
+    for column in ("seed", "best_epoch", "params"):
+        frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def _study_mean(key: str | None) -> float:
+    """Return the study's reported mean test accuracy for a preset key, NaN for others."""
+    return STUDY_REFERENCE.get(key, math.nan) if key is not None else math.nan
+
+
+def _group_row(group: str, members: list[RunSeries]) -> dict[str, Any]:
+    """Return one group's test-accuracy and gap statistics over its runs with a test score."""
+    tested = [s for s in members if s.gap_basis == "test"]
+    test = summarize([s.test_accuracy for s in tested])
+    gap = summarize([s.gap for s in tested])
+    key = members[0].preset
+    return {
+        "group": group,
+        "runs": len(members),
+        "test_n": test.n,
+        "test_mean": test.mean,
+        "test_std": test.std,
+        "test_min": test.min,
+        "test_max": test.max,
+        "gap_mean": gap.mean,
+        "gap_std": gap.std,
+        "gap_min": gap.min,
+        "gap_max": gap.max,
+        "preset": key,
+        "study_mean": _study_mean(key),
+    }
+
+
+def group_table(series: Sequence[RunSeries]) -> pd.DataFrame:
+    """Return per group: test accuracy and final-train − test gap statistics, study reference."""
+    rows = [_group_row(g, _members(series, g)) for g in group_names(series)]
+    return pd.DataFrame(rows, columns=list(GROUP_COLUMNS))
+
+
+def study_references(series: Sequence[RunSeries]) -> dict[str, float]:
+    """Return the study's mean test accuracy for each preset among the groups, by line label."""
+    keys = dict.fromkeys(s.preset for s in series if s.preset in STUDY_REFERENCE)
+    return {f"Study {PRESETS[k]['title']} (mean of 10)": STUDY_REFERENCE[k] for k in keys}
+
+
+def welch_between(series: Sequence[RunSeries], group_a: str, group_b: str) -> WelchResult:
+    """Return Welch's t-test of the test accuracies of two groups."""
+    a = [s.test_accuracy for s in _members(series, group_a)]
+    b = [s.test_accuracy for s in _members(series, group_b)]
+    return welch_t_test(a, b)
+
+
+def histories_long(series: Sequence[RunSeries]) -> pd.DataFrame:
+    """Return every run's history in tidy form: run_id, run, group, epoch, metric, value."""
+    rows = [
+        (s.run_id, s.name, s.group, int(e), metric, float(v))
+        for s in series
+        for metric in HISTORY_COLUMNS
+        for e, v in zip(s.epoch, getattr(s, metric), strict=True)
+    ]
+    return pd.DataFrame(rows, columns=list(LONG_COLUMNS))
+
+
+def run_table_csv(series: Sequence[RunSeries]) -> str:
+    """Return the run table as CSV text (for a download button)."""
+    return run_table(series).to_csv(index=False)
+
+
+def histories_csv(series: Sequence[RunSeries]) -> str:
+    """Return the tidy histories as CSV text (for a download button)."""
+    return histories_long(series).to_csv(index=False)
+
+
+# ---------------------------------------------------------------- curve bands
+
+
+def _on_epoch_grid(s: RunSeries, metric: str, epochs: np.ndarray) -> np.ndarray:
+    """Return a run's metric placed on an epoch grid, NaN where it has no value."""
+    out = np.full(epochs.size, np.nan)
+    out[np.searchsorted(epochs, s.epoch)] = s.values(metric)
+    return out
+
+
+def group_bands(
+    series: Sequence[RunSeries], metric: str
+) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """Return per group (epochs, mean, sample std, run count) of a metric, runs aligned by epoch."""
+    out = {}
+    for group in group_names(series):
+        members = _members(series, group)
+        epochs = np.unique(np.concatenate([s.epoch for s in members]))
+        mean, std, n = mean_std_band([_on_epoch_grid(s, metric, epochs) for s in members])
+        out[group] = (epochs, mean, std, n)
+    return out
+
+
+# ---------------------------------------------------------------- errors on the test set
+
+
+class ConfusedPair(NamedTuple):
+    """One off-diagonal cell: how often class `true` was predicted as `predicted`."""
+
+    true: int
+    predicted: int
+    count: int
+    share_of_true: float
+
+
+def _check_predictions(probs: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return predicted and true class arrays; ValueError for mismatched or bad inputs."""
+    probs, labels = np.asarray(probs), np.asarray(labels).astype(np.int64).ravel()
+    if probs.ndim != 2 or probs.shape[1] != NUM_CLASSES or probs.shape[0] != labels.size:
+        raise ValueError(f"need probabilities (n, {NUM_CLASSES}) and n labels, got {probs.shape}")
+    if labels.size and (labels.min() < 0 or labels.max() >= NUM_CLASSES):
+        raise ValueError(f"labels must be class numbers 0 to {NUM_CLASSES - 1}")
+    return probs.argmax(axis=1), labels
+
+
+def confusion_from_predictions(probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Return the (10, 10) confusion matrix of counts: rows true class, columns predicted."""
+    predicted, labels = _check_predictions(probs, labels)
+    confusion = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=np.int64)
+    np.add.at(confusion, (labels, predicted), 1)
+    return confusion
+
+
+def normalize_rows(confusion: np.ndarray) -> np.ndarray:
+    """Return each row divided by its total (share of the true class); empty rows stay 0."""
+    counts = np.asarray(confusion, dtype=float)
+    totals = counts.sum(axis=1, keepdims=True)
+    return np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
+
+
+def most_confused_pairs(confusion: np.ndarray, k: int = 5) -> list[ConfusedPair]:
+    """Return the k largest off-diagonal cells (count, then share, descending; zeros left out)."""
+    counts = np.asarray(confusion)
+    shares = normalize_rows(counts)
+    cells = [
+        ConfusedPair(t, p, int(counts[t, p]), float(shares[t, p]))
+        for t in range(counts.shape[0])
+        for p in range(counts.shape[1])
+        if t != p and counts[t, p] > 0
+    ]
+    cells.sort(key=lambda c: (-c.count, -c.share_of_true, c.true, c.predicted))
+    return cells[:k]
+
+
+def pairs_frame(pairs: Sequence[ConfusedPair], names: Sequence[str] = CLASS_NAMES) -> pd.DataFrame:
+    """Return confused pairs as a table with class names."""
+    rows = [(names[p.true], names[p.predicted], p.count, p.share_of_true) for p in pairs]
+    return pd.DataFrame(rows, columns=["true", "predicted", "count", "share_of_true"])
+
+
+def misclassified(
+    probs: np.ndarray,
+    labels: np.ndarray,
+    true_class: int | None = None,
+    predicted_class: int | None = None,
+    limit: int | None = 48,
+) -> pd.DataFrame:
+    """Return wrong predictions (index, true, predicted, confidence), most confident first."""
+    predicted, labels = _check_predictions(probs, labels)
+    mask = predicted != labels
+    if true_class is not None:
+        mask &= labels == true_class
+    if predicted_class is not None:
+        mask &= predicted == predicted_class
+    index = np.flatnonzero(mask)
+    confidence = np.asarray(probs, dtype=float)[index, predicted[index]]
+    order = np.lexsort((index, -confidence))[:limit]
+    return pd.DataFrame(
+        {
+            "index": index[order],
+            "true": labels[index[order]],
+            "predicted": predicted[index[order]],
+            "confidence": confidence[order],
+        },
+        columns=list(MISCLASSIFIED_COLUMNS),
+    )
