@@ -1,0 +1,185 @@
+"""How much do the engine's live hooks cost? Plain `model.fit` vs `fmnist_viz.training.train()`.
+
+Both sides train the same spec on the same protocol split in one process: (a) a plain Keras fit
+(build_model + compile_model, batch 64, validation data, verbose=0) and (b) the engine's train()
+with a RunRecorder writing progress, batches.csv, snapshots and checkpoints into a temporary run
+store, plus a should_stop that checks the STOP file. Repeats alternate a/b to cancel drift and the
+median is reported. Epoch 1 (graph tracing) is reported separately as warm-up; the steady rate
+uses epochs 2..N, timed end-of-epoch to end-of-epoch, so it includes the validation pass and
+everything the hooks do at the end of an epoch (model save, snapshot, history, TensorBoard).
+
+    python benchmarks/bench_training.py --train-limit 5000 --epochs 2 --repeats 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_RATIO = 0.95
+
+
+@dataclass
+class Timing:
+    """Wall-clock marks of one training: start of fit, then the end of each epoch."""
+
+    n_train: int
+    marks: list[float]
+
+    @property
+    def warmup_seconds(self) -> float:
+        return self.marks[1] - self.marks[0]
+
+    @property
+    def steady_epoch_seconds(self) -> float:
+        steady = [b - a for a, b in zip(self.marks[1:], self.marks[2:], strict=False)]
+        return statistics.mean(steady)
+
+    @property
+    def samples_per_second(self) -> float:
+        return self.n_train / self.steady_epoch_seconds
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--arch", default="model1", help="preset key or JSON spec path")
+    parser.add_argument("--train-limit", type=int, default=20000, help="training images")
+    parser.add_argument("--epochs", type=int, default=2, help="epochs per training (>= 2)")
+    parser.add_argument("--repeats", type=int, default=2, help="a/b pairs (alternating order)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--data-dir", help="Fashion-MNIST folder (default: the usual search)")
+    args = parser.parse_args(argv)
+    if args.epochs < 2:
+        parser.error("--epochs must be at least 2: epoch 1 is warm-up and not part of the rate")
+    if args.repeats < 1 or args.train_limit < 1:
+        parser.error("--repeats and --train-limit must be at least 1")
+    return args
+
+
+def run_plain(spec, config, split) -> Timing:
+    """(a) A plain Keras fit of the same spec and split."""
+    import keras
+
+    from fmnist_viz.architectures import build_model
+    from fmnist_viz.training import compile_model, one_hot, seed_everything
+
+    marks: list[float] = []
+
+    class Marks(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            marks.append(time.perf_counter())
+
+        def on_epoch_end(self, epoch, logs=None):
+            marks.append(time.perf_counter())
+
+    keras.backend.clear_session()
+    seed_everything(config.seed)
+    model = build_model(spec)
+    compile_model(model, config)
+    model.fit(
+        split.x_train,
+        one_hot(split.y_train),
+        batch_size=config.batch_size,
+        epochs=config.epochs,
+        validation_data=(split.x_val, one_hot(split.y_val)),
+        callbacks=[Marks()],
+        verbose=0,
+    )
+    return Timing(len(split.x_train), marks)
+
+
+def run_engine(spec, config, data) -> Timing:
+    """(b) The engine's train() with a run recorder and the STOP-file check."""
+    from fmnist_viz.runs import RunRecorder, RunStore
+    from fmnist_viz.training import Observer, train
+
+    marks: list[float] = []
+
+    class Marks(Observer):
+        # Listed after the recorder, so each mark includes the recorder's work for that epoch.
+        def on_snapshot(self, epoch, weights):
+            if epoch == 0:
+                marks.append(time.perf_counter())  # on_train_begin, after the epoch-0 snapshot
+
+        def on_epoch(self, record, improved, model):
+            marks.append(time.perf_counter())
+
+    with tempfile.TemporaryDirectory(prefix="fmnist-bench-") as tmp:
+        store = RunStore(tmp)
+        run_id = store.create(spec, config, name="benchmark").id
+        recorder = RunRecorder(store, run_id)
+        recorder.mark_running(data.describe())
+        result = train(spec, config, data, (recorder, Marks()), recorder.should_stop)
+        recorder.finish(result, data.y_test)
+        if result.status != "finished":
+            raise RuntimeError(f"engine run ended {result.status}")
+        return Timing(int(store.load(run_id).meta["n_train"]), marks)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    from fmnist_viz.architectures import load_spec, summarize
+    from fmnist_viz.data import load_fashion_mnist
+    from fmnist_viz.training import TrainConfig, protocol_split
+
+    data = load_fashion_mnist(args.data_dir)
+    print(f"data: {data.describe()}")
+    if data.is_sample:
+        print("note: the bundled sample, not the full dataset, is being used")
+    spec = load_spec(args.arch)
+    config = TrainConfig(epochs=args.epochs, train_limit=args.train_limit, seed=args.seed).check()
+    split = protocol_split(data, config)
+    print(
+        f"arch {args.arch} ({summarize(spec).total_params:,} params); "
+        f"train {len(split.x_train):,} / val {len(split.x_val):,} images, "
+        f"batch {config.batch_size}, {config.epochs} epochs, {args.repeats} repeat(s), "
+        "order alternates a/b"
+    )
+    for note in split.notes:
+        print(f"note: {note}")
+
+    results: dict[str, list[Timing]] = {"plain": [], "engine": []}
+    for r in range(args.repeats):
+        order = ("plain", "engine") if r % 2 == 0 else ("engine", "plain")
+        for side in order:
+            t = (
+                run_plain(spec, config, split)
+                if side == "plain"
+                else run_engine(spec, config, data)
+            )
+            results[side].append(t)
+            print(
+                f"repeat {r + 1} {side:<6}: warm-up epoch 1 {t.warmup_seconds:6.2f} s, "
+                f"steady {t.steady_epoch_seconds:6.2f} s/epoch, "
+                f"{t.samples_per_second:8,.0f} samples/s",
+                flush=True,
+            )
+
+    print()
+    print(
+        f"{'median over repeats':<22} {'samples/s':>10} {'us/sample':>10} {'s/epoch':>8} "
+        f"{'warm-up s':>10}"
+    )
+    rates = {}
+    for side, label in (("plain", "(a) plain model.fit"), ("engine", "(b) engine train()")):
+        rate = statistics.median(t.samples_per_second for t in results[side])
+        epoch_s = statistics.median(t.steady_epoch_seconds for t in results[side])
+        warm = statistics.median(t.warmup_seconds for t in results[side])
+        rates[side] = rate
+        print(f"{label:<22} {rate:>10,.0f} {1e6 / rate:>10.1f} {epoch_s:>8.2f} {warm:>10.2f}")
+    ratio = rates["engine"] / rates["plain"]
+    verdict = "OK" if ratio >= TARGET_RATIO else "BELOW TARGET"
+    print(f"ratio engine/plain: {ratio:.3f} (target >= {TARGET_RATIO}) {verdict}")
+    print("rates: steady epochs 2..N, timed end to end (incl. validation and end-of-epoch hooks)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
