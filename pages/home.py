@@ -4,9 +4,9 @@ import streamlit as st
 
 from fmnist_viz.teaching import PAGE_INTROS, STUDY_SUMMARY
 from ui import resources
-from ui.bootstrap import ensure_navigation
+from ui.shell import ensure_shell
 
-ensure_navigation()
+ensure_shell()
 
 st.title("Fashion-MNIST CNN Explorer")
 st.markdown(PAGE_INTROS["home"])

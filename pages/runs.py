@@ -6,9 +6,9 @@ import streamlit as st
 from fmnist_viz.runs import ACTIVE, RunError, RunInfo
 from fmnist_viz.teaching import PAGE_INTROS
 from ui import resources, state
-from ui.bootstrap import ensure_navigation
+from ui.shell import ensure_shell
 
-ensure_navigation()
+ensure_shell()
 
 
 def _row(r: RunInfo) -> dict:
@@ -45,15 +45,13 @@ if not usable:
     st.info("No runs yet. Train one on the Train page, or with `python -m fmnist_viz train`.")
 
 if usable:
-    table = pd.DataFrame([_row(r) for r in usable])
     active = state.active_runs(store)
-    st.markdown(f"Active now: **{', '.join(r.name for r in usable if r.id in active) or '—'}**")
-    picked = st.dataframe(
-        table,
+    by_id = {r.id: r for r in usable}
+    st.markdown(f"Active now: **{', '.join(by_id[a].name for a in active) or '—'}**")
+    st.dataframe(
+        pd.DataFrame([_row(r) for r in usable]),
         hide_index=True,
         width="stretch",
-        on_select="rerun",
-        selection_mode="multi-row",
         key="runs_table",
         column_config={
             "best val acc": st.column_config.NumberColumn(format="%.4f"),
@@ -61,34 +59,46 @@ if usable:
             "s/epoch": st.column_config.NumberColumn(format="%.1f"),
         },
     )
-    chosen = [usable[i] for i in picked.selection.rows]
-    if chosen:
-        st.markdown(f"Selected: {', '.join(r.name for r in chosen)}")
-        c1, c2, c3 = st.columns(3)
-        if c1.button("Make active", type="primary"):
-            state.set_active_runs([r.id for r in chosen])
+    picked = st.multiselect(
+        "Select runs",
+        list(by_id),
+        default=[i for i in st.session_state.get("runs_selected", active) if i in by_id],
+        format_func=lambda run_id: f"{by_id[run_id].name} · {by_id[run_id].status} · {run_id}",
+        key="runs_pick",
+    )
+    st.session_state["runs_selected"] = picked  # survives a relabel (rename) of the options
+    chosen = [by_id[i] for i in picked]
+    changeable = [r for r in chosen if _may_change(r, owner)]
+    c1, c2 = st.columns(2)
+    if c1.button("Make active", type="primary", disabled=not chosen, key="make_active"):
+        state.set_active_runs([r.id for r in chosen])
+        st.rerun()
+    if c2.button(f"Delete {len(changeable)} run(s)…", disabled=not changeable, key="delete_ask"):
+        st.session_state["delete_pending"] = [r.id for r in changeable]
+    pending = [i for i in st.session_state.get("delete_pending", []) if i in by_id]
+    if pending:
+        names = ", ".join(by_id[i].name for i in pending)
+        st.warning(f"Delete {names}? This removes the run folders for good.")
+        y, n = st.columns(2)
+        if y.button("Yes, delete", key="delete_confirm"):
+            for run_id in pending:
+                store.delete(run_id)
+            st.session_state["delete_pending"] = []
+            state.set_active_runs([a for a in active if a not in pending])
             st.rerun()
-        changeable = [r for r in chosen if _may_change(r, owner)]
-        if len(chosen) == 1 and changeable:
-            with c2.popover("Rename"):
-                new = st.text_input("New name", chosen[0].name, key="rename_to")
-                if st.button("Save name"):
-                    try:
-                        store.rename(chosen[0].id, new)
-                        st.rerun()
-                    except RunError as exc:
-                        st.error(str(exc))
-        if changeable:
-            with c3.popover(f"Delete {len(changeable)}"):
-                st.warning("This deletes the run folders for good.")
-                if st.button("Yes, delete", key="confirm_delete"):
-                    for r in changeable:
-                        store.delete(r.id)
-                    gone = {r.id for r in changeable}
-                    state.set_active_runs([a for a in active if a not in gone])
-                    st.rerun()
-        if len(changeable) < len(chosen):
-            st.caption("Runs still training, or made in another session, cannot be changed here.")
+        if n.button("Cancel", key="delete_cancel"):
+            st.session_state["delete_pending"] = []
+            st.rerun()
+    if len(changeable) == 1 and len(chosen) == 1:
+        new = st.text_input("Rename the selected run", chosen[0].name, key="rename_to")
+        if st.button("Save name", key="rename_save"):
+            try:
+                store.rename(chosen[0].id, new)
+                st.rerun()
+            except RunError as exc:
+                st.error(str(exc))
+    if len(changeable) < len(chosen):
+        st.caption("Runs still training, or made in another session, cannot be changed here.")
 
 if damaged:
     st.subheader("Damaged runs")

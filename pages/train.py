@@ -6,9 +6,9 @@ from fmnist_viz.architectures import PRESETS, preset, summarize
 from fmnist_viz.teaching import PAGE_INTROS, PRESET_STORIES
 from fmnist_viz.training import OPTIMIZERS, ConfigError, TrainConfig
 from ui import layer_editor, live_panel, resources, state
-from ui.bootstrap import ensure_navigation
+from ui.shell import ensure_shell
 
-ensure_navigation()
+ensure_shell()
 
 CHOICES = [*PRESETS, "custom"]
 LENGTHS = {
@@ -68,15 +68,19 @@ with setup:
 
     with right, st.form("settings"):
         st.markdown("**Training settings** (defaults: the study's protocol)")
-        length = st.radio("Length", list(LENGTHS), format_func=lambda k: LENGTHS[k][0])
+        length = st.radio(
+            "Length", list(LENGTHS), format_func=lambda k: LENGTHS[k][0], key="train_length"
+        )
         c1, c2 = st.columns(2)
-        epochs = c1.number_input("Epochs (custom)", 1, 200, 10)
-        subset = c2.number_input("Training images (custom, 0 = all)", 0, 55000, 0, step=1000)
+        epochs = c1.number_input("Epochs (custom)", 1, 200, 10, key="train_epochs")
+        subset = c2.number_input(
+            "Training images (custom, 0 = all)", 0, 55000, 0, step=1000, key="train_subset"
+        )
         batch = c1.selectbox("Batch size", [16, 32, 64, 128, 256], index=2)
         optimizer = c2.selectbox("Optimizer", OPTIMIZERS)
         lr = c1.number_input("Learning rate", 1e-5, 1.0, 0.001, format="%.4f")
-        seed = c2.number_input("Seed (0 = random)", 0, 2**31 - 1, 0)
-        name = st.text_input("Run name", "", placeholder=_title(arch))
+        seed = c2.number_input("Seed (0 = random)", 0, 2**31 - 1, 0, key="train_seed")
+        name = st.text_input("Run name", "", placeholder=_title(arch), key="train_name")
         start = st.form_submit_button("Start training", type="primary", disabled=not summary.ok)
 
 if start:

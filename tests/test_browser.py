@@ -133,6 +133,12 @@ def test_train_watch_switch_stop_and_find(server, shots) -> None:
         if meta.get("epochs_done", 0) >= 1:
             assert (runs / meta["id"] / "model.keras").exists()
 
+        page.get_by_role("button", name="Make it the active run").click()
+        page.wait_for_timeout(1500)
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        assert "Model 1" in sidebar.inner_text()
+        assert f"run={meta['id']}" in page.url  # a link reproduces the view
+
         _nav(page, "Runs")
         _cell(page, "stopped")
         page.screenshot(path=shots / "5-runs-after.png", full_page=True)

@@ -21,7 +21,19 @@ def show(jm: JobManager) -> None:
     if view is None:
         st.session_state.pop(RUN_KEY, None)
         return
+    st.subheader(view.name)
+    owner = state.owner()
+    # Buttons live outside the polling fragment so their clicks rerun the whole page.
+    if (
+        view.active
+        and jm.owns(owner, run_id)
+        and st.button("Stop", key="panel_stop", type="primary")
+    ):
+        jm.stop(owner, run_id)
+        st.toast("Stopping… the best weights so far are kept.")
     st.fragment(_panel, run_every=1.0 if view.active else None)(jm, run_id)
+    if not view.active:
+        _outcome(jm, view.meta, run_id)
 
 
 def _tail(jm: JobManager, run_id: str) -> BatchTail:
@@ -35,12 +47,13 @@ def _panel(jm: JobManager, run_id: str) -> None:
     view = jm.view(run_id)
     if view is None:
         return
-    owner = state.owner()
     was_active = st.session_state.get("_panel_active") == run_id
     st.session_state["_panel_active"] = run_id if view.active else None
     if was_active and not view.active:
         st.rerun()  # finished or stopped: refresh the page (sidebar, active run offer)
-    st.subheader(f"{view.name} — {view.status}")
+    st.markdown(f"Status: **{view.status}**")
+    if view.status == "queued":
+        st.info(f"Queued, position {view.queue_position}: it starts when a worker is free.")
     if view.active:
         p = view.progress
         st.progress(p["fraction"] if p else 0.0, text=job_line(view))
@@ -50,17 +63,12 @@ def _panel(jm: JobManager, run_id: str) -> None:
             c[1].metric("Batch", f"{p['batch']} / {p['steps_per_epoch']}")
             c[2].metric("Samples/s", f"{p['samples_per_second']:,.0f}")
             c[3].metric("ETA", f"{p['eta_seconds']:,.0f} s")
-        if jm.owns(owner, run_id) and st.button("Stop", key="panel_stop", type="primary"):
-            jm.stop(owner, run_id)
-            st.toast("Stopping… the best weights so far are kept.")
     meta = view.meta
     rows = _tail(jm, run_id).read()
     history = jm.store.history(run_id)
     steps = int(meta.get("steps_per_epoch") or 1)
     epochs = int(meta.get("config", {}).get("epochs") or 1)
     st.plotly_chart(live_curves(rows, history, steps, epochs), key="live_curves")
-    if not view.active:
-        _outcome(jm, view.meta, run_id)
 
 
 def _outcome(jm: JobManager, meta: dict, run_id: str) -> None:

@@ -14,6 +14,9 @@ def render(jm: JobManager) -> None:
         _active_runs(jm.store)
         jobs = jm.active_jobs(state.owner())
         st.fragment(_job_status, run_every=1.0 if jobs else None)(jm)
+        for view in jobs:  # outside the fragment: a click reruns the whole page
+            if st.button(f"Stop {view.name}", key=f"sidebar_stop_{view.run_id}"):
+                jm.stop(state.owner(), view.run_id)
 
 
 def _active_runs(store: RunStore) -> None:
@@ -62,5 +65,3 @@ def _job_status(jm: JobManager) -> None:
     for view in active:
         p = view.progress
         st.progress(p["fraction"] if p else 0.0, text=job_line(view))
-        if st.button("Stop", key=f"sidebar_stop_{view.run_id}"):
-            jm.stop(owner, view.run_id)

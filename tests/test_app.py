@@ -1,0 +1,186 @@
+"""Page tests (streamlit.testing): Home, Train (start, finish, stop, bad layer), Runs."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from fmnist_viz.runs import RunStore
+from ui import shell
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "dashboard.py")
+SAMPLE = ROOT / "fmnist_viz" / "sample_data"
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RunStore:
+    """A fresh run store and the bundled sample; caches cleared so the app picks them up."""
+    monkeypatch.setenv("FMNIST_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setenv("FMNIST_DATA_DIR", str(SAMPLE))
+    monkeypatch.setenv("FMNIST_OFFLINE", "1")
+    # streamlit.testing runs page scripts in legacy mode on every run: draw the shell inline
+    # each time (no one-off rerun), so widget ids stay the same from run to run
+    monkeypatch.setattr(shell, "_switched", True)
+    st.cache_resource.clear()
+    yield RunStore(tmp_path / "runs")
+    from ui import resources
+
+    resources.job_manager().shutdown(wait=True)
+    st.cache_resource.clear()
+
+
+def _app(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception, at.exception
+    if page:
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+    return at
+
+
+def _texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    for kind in (at.success, at.info, at.warning, at.error, at.subheader):
+        parts += [e.value for e in kind]
+    return "\n".join(str(p) for p in parts)
+
+
+def _poll(at: AppTest, store: RunStore, run_id: str, until: set[str], timeout=120) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if store.load(run_id).status in until:
+            break
+        time.sleep(0.5)
+    at.run()  # what the polling fragment would draw next
+
+
+def test_home_shows_dataset_source(env: RunStore) -> None:
+    at = _app()
+    text = _texts(at)
+    assert "Dataset from" in text or "Offline sample" in text
+    assert str(SAMPLE) in text
+    assert "Runs saved" in [m.label for m in at.metric]
+
+
+def _start_tiny(at: AppTest, epochs: int = 1, subset: int = 300) -> None:
+    at.radio(key="train_length").set_value("custom")
+    at.number_input(key="train_epochs").set_value(epochs)
+    at.number_input(key="train_subset").set_value(subset)
+    at.number_input(key="train_seed").set_value(7)
+    at.text_input(key="train_name").set_value("tiny test")
+    at.button[[b.label for b in at.button].index("Start training")].click().run()
+    assert not at.exception, at.exception
+
+
+def test_train_runs_a_job_and_shows_the_result(env: RunStore) -> None:
+    at = _app("pages/train.py")
+    _start_tiny(at)
+    runs = env.list()
+    assert len(runs) == 1 and runs[0].name == "tiny test"
+    assert runs[0].get("config")["train_limit"] == 300
+    run_id = runs[0].id
+    assert at.session_state["train_run"] == run_id
+    assert any("tiny test" in s.value for s in at.subheader)
+    assert "Status: **" in _texts(at)
+    _poll(at, env, run_id, {"finished", "failed"})
+    text = _texts(at)
+    assert "Finished: test accuracy" in text, text
+    assert env.load(run_id).status == "finished"
+    assert len(at.get("plotly_chart")) >= 1
+    at.run()  # AppTest drops a click made right after a run that called st.rerun()
+    at.button(key="panel_activate").click().run()
+    assert at.session_state["active_runs"] == [run_id]
+    assert at.query_params["run"] in (run_id, [run_id])  # a link reproduces the view
+
+
+def test_stop_ends_the_job_as_stopped(env: RunStore) -> None:
+    at = _app("pages/train.py")
+    _start_tiny(at, epochs=40, subset=0)
+    run_id = env.list()[0].id
+    deadline = time.time() + 90
+    while env.progress(run_id) is None and time.time() < deadline:
+        time.sleep(0.3)
+    at.run()
+    assert "Stop" in [b.label for b in at.button]
+    at.button[[b.label for b in at.button].index("Stop")].click().run()
+    _poll(at, env, run_id, {"stopped"}, timeout=30)
+    assert env.load(run_id).status == "stopped"
+    assert "Stopped after" in _texts(at)
+
+
+def test_invalid_custom_layer_shows_message_and_starts_nothing(env: RunStore) -> None:
+    at = _app("pages/train.py")
+    at.radio(key="train_arch").set_value("custom").run()
+    uid = at.session_state["editor_layers"][0]["_uid"]  # conv1 of the Model 1 starting point
+    at.selectbox(key=f"le_{uid}_padding").set_value("valid")
+    at.number_input(key=f"le_{uid}_kernel_size").set_value(28).run()
+    text = _texts(at)
+    assert "larger than the incoming 1x1 map" in text, text
+    start = next(b for b in at.button if b.label == "Start training")
+    assert start.disabled
+    assert "Fix the problems above" in text
+    assert env.list() == []
+
+
+def test_editing_a_preset_copy_keeps_its_layers(env: RunStore) -> None:
+    at = _app("pages/train.py")
+    at.radio(key="train_arch").set_value("model2").run()
+    at.button[[b.label for b in at.button].index("Edit a copy of this model")].click().run()
+    assert at.radio(key="train_arch").value == "custom"
+    names = [layer["name"] for layer in at.session_state["editor_layers"]]
+    assert names == [
+        "conv1",
+        "pool1",
+        "conv2",
+        "pool2",
+        "dropout1",
+        "flatten",
+        "dense1",
+        "dropout2",
+        "output",
+    ]
+    table = at.dataframe[0].value
+    assert int(table["parameters"].sum()) == 814_218
+
+
+def test_runs_page_lists_renames_and_deletes(env: RunStore) -> None:
+    from fmnist_viz.architectures import preset
+    from fmnist_viz.runs import history_csv
+    from fmnist_viz.training import EpochRecord, TrainConfig
+
+    info = env.create(preset("model1"), TrainConfig(epochs=1), name="first", arch="model1")
+    (info.path / "model.keras").write_bytes(b"x")
+    (info.path / "history.csv").write_text(history_csv([EpochRecord(1, 0.5, 0.8, 0.4, 0.85, 3.0)]))
+    env.update(info.id, status="finished", test_accuracy=0.84, best_val_accuracy=0.85)
+    (env.root / "broken-run").mkdir()
+    (env.root / "broken-run" / "run.json").write_text("{not json")
+
+    at = _app("pages/runs.py")
+    table = at.dataframe[0].value
+    assert list(table["name"]) == ["first"]
+    assert table["test acc"][0] == pytest.approx(0.84)
+    damaged = at.dataframe[1].value
+    assert list(damaged["folder"]) == ["broken-run"] and "damaged" in damaged["problem"][0]
+
+    at.multiselect(key="runs_pick").set_value([info.id]).run()
+    at.text_input(key="rename_to").set_value("renamed").run()
+    at.button(key="rename_save").click().run()
+    assert env.load(info.id).name == "renamed"
+    assert list(at.dataframe[0].value["name"]) == ["renamed"]
+
+    at.multiselect(key="runs_pick").set_value([info.id]).run()
+    at.button(key="make_active").click().run()
+    assert at.session_state["active_runs"] == [info.id]
+
+    at.run()  # AppTest drops a click made right after a run that called st.rerun()
+    at.button(key="delete_ask").click().run()
+    assert info.path.exists()  # nothing deleted before the confirmation
+    at.button(key="delete_confirm").click().run()
+    assert not info.path.exists()
+    assert at.session_state["active_runs"] == []
+    assert not at.exception

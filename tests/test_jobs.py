@@ -1,0 +1,133 @@
+"""Job manager: FIFO queue beyond the limit, isolation between sessions, stop, crash recovery."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from fmnist_viz.jobs import BatchTail, JobManager
+from fmnist_viz.runs import RunStore, history_csv, write_json_atomic
+
+SAMPLE = Path(__file__).resolve().parents[1] / "fmnist_viz" / "sample_data"
+TINY = {
+    "name": "tiny",
+    "layers": [
+        {"type": "conv2d", "filters": 4, "kernel_size": 3},
+        {"type": "maxpool2d", "pool_size": 4},
+        {"type": "flatten"},
+        {"type": "dense", "units": 10, "activation": "softmax"},
+    ],
+}
+
+
+def _config(**kw):
+    from fmnist_viz.training import TrainConfig
+
+    return TrainConfig(**{"epochs": 1, "train_limit": 256, "batch_size": 32, "seed": 1, **kw})
+
+
+def _wait(jm: JobManager, run_ids: list[str], timeout: float = 120) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if all(not jm.view(r).active for r in run_ids):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"jobs still active: {[jm.view(r).status for r in run_ids]}")
+
+
+@pytest.fixture(scope="module")
+def manager(tmp_path_factory: pytest.TempPathFactory):
+    """One single-worker manager for the module (worker start-up costs seconds)."""
+    os.environ["FMNIST_OFFLINE"] = "1"
+    store = RunStore(tmp_path_factory.mktemp("jobs"))
+    jm = JobManager(store, max_parallel=1, data_dir=str(SAMPLE))
+    yield jm
+    jm.shutdown(wait=True)
+
+
+def test_queue_isolation_and_stop(manager: JobManager) -> None:
+    long = manager.submit("alice", TINY, _config(epochs=50, train_limit=None), name="long")
+    queued = manager.submit("bob", TINY, _config(), name="bob's")
+    third = manager.submit("bob", TINY, _config(), name="bob's second")
+    # one worker: the first job runs (or starts), the others wait in FIFO order
+    assert manager.view(queued).status == "queued"
+    assert manager.view(queued).queue_position == 1 or manager.view(long).status == "queued"
+    assert manager.view(third).queue_position == manager.view(queued).queue_position + 1
+    # each session sees only its own jobs and cannot stop another's
+    assert [j.run_id for j in manager.jobs("alice")] == [long]
+    assert [j.run_id for j in manager.jobs("bob")] == [queued, third]
+    assert manager.stop("bob", long) is False
+    # wait until the long job trains, then its owner stops it
+    deadline = time.time() + 90
+    while manager.view(long).progress is None and time.time() < deadline:
+        time.sleep(0.2)
+    assert manager.view(long).status == "running"
+    t0 = time.time()
+    assert manager.stop("alice", long) is True
+    _wait(manager, [long], timeout=30)
+    stop_seconds = time.time() - t0
+    assert manager.view(long).status == "stopped"
+    assert stop_seconds < 10, stop_seconds
+    # the queue moves on: bob's jobs run to completion, in order
+    _wait(manager, [queued, third])
+    first, second = manager.view(queued).meta, manager.view(third).meta
+    assert first["status"] == second["status"] == "finished"
+    assert first["started"] <= second["started"]
+    assert 0 < first["test_accuracy"] <= 1
+
+
+def test_cancel_a_queued_job(manager: JobManager) -> None:
+    running = manager.submit("carol", TINY, _config(epochs=50, train_limit=None))
+    waiting = manager.submit("carol", TINY, _config())
+    later = manager.submit("carol", TINY, _config())
+    assert manager.stop("carol", later) is True
+    manager.stop("carol", running)
+    _wait(manager, [running, waiting, later])
+    assert manager.view(later).status == "stopped"
+    assert manager.view(later).meta.get("epochs_done", 0) == 0
+    assert manager.view(waiting).status == "finished"
+
+
+def test_batch_tail_reads_incrementally(manager: JobManager) -> None:
+    run_id = manager.submit("dave", TINY, _config(epochs=2))
+    tail = BatchTail(manager.store, run_id)
+    seen = []
+    while manager.view(run_id).active:
+        seen.append(len(tail.read()))
+        time.sleep(0.3)
+    rows = tail.read()
+    assert len(rows) == 2 * 8  # 256 images / batch 32, two epochs
+    assert seen == sorted(seen)  # only ever grows
+    assert rows == manager.store.batches(run_id)
+
+
+def test_crash_recovery_marks_interrupted(tmp_path: Path) -> None:
+    store = RunStore(tmp_path)
+    done = store.create(TINY, _config(), name="done")
+    store.update(done.id, status="finished")
+    (store.path(done.id) / "model.keras").write_bytes(b"stand-in: never loaded here")
+    (store.path(done.id) / "history.csv").write_text(history_csv([]))
+    dead = store.create(TINY, _config(), name="dead")
+    proc = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    import socket
+
+    store.update(dead.id, status="running", pid=int(proc.stdout), host=socket.gethostname())
+    alive = store.create(TINY, _config(), name="alive")
+    store.update(alive.id, status="running", pid=os.getpid(), host=socket.gethostname())
+    JobManager(store, max_parallel=1)  # a server start
+    assert store.load(dead.id).status == "interrupted"
+    assert store.load(alive.id).status == "running"
+    assert store.load(done.id).status == "finished"
+    # a damaged run.json does not stop the recovery
+    write_json_atomic(store.path(done.id) / "run.json", ["not", "an", "object"])
+    assert JobManager(store, max_parallel=1).recovered == []

@@ -1,0 +1,61 @@
+"""The app's shell: navigation and sidebar, shared by dashboard.py and every page.
+
+When a browser's very first request after the server starts is a page URL (e.g. /train),
+Streamlit sees the pages/ folder and runs that page script on its own, in its legacy
+multipage mode (streamlit.testing does the same on every run). Pages therefore call
+`ensure_shell()` first: when dashboard.py did not route them, it sets up the same navigation
+and sidebar itself (which also switches the server to `st.navigation`).
+"""
+
+import threading
+
+import streamlit as st
+from streamlit.navigation.page import StreamlitPage
+
+from ui import resources, sidebar
+
+_routed = threading.local()  # each session's script runs in its own thread
+_switched = False  # has a page started outside dashboard.py in this process yet?
+
+PAGES = [
+    ("pages/home.py", "Home", ":material/home:"),
+    ("pages/train.py", "Train", ":material/model_training:"),
+    ("pages/runs.py", "Runs", ":material/folder_open:"),
+]
+
+
+def setup() -> StreamlitPage:
+    """Page config, navigation and sidebar; returns the page the URL asks for."""
+    st.set_page_config(page_title="Fashion-MNIST CNN Explorer", page_icon="👟", layout="wide")
+    pages = [
+        st.Page(path, title=title, icon=icon, default=i == 0)
+        for i, (path, title, icon) in enumerate(PAGES)
+    ]
+    page = st.navigation(pages)
+    sidebar.render(resources.job_manager())
+    return page
+
+
+def run_page(page: StreamlitPage) -> None:
+    """Run the selected page, marking it as routed through the navigation."""
+    _routed.active = True
+    try:
+        page.run()
+    finally:
+        _routed.active = False
+
+
+def ensure_shell() -> None:
+    """Called first by each page: set up the shell when dashboard.py did not.
+
+    The first time, it also reruns so that widget ids come from the routed page from the
+    start (a click on a widget drawn in legacy mode would be lost); streamlit.testing, which
+    is in legacy mode on every run, then keeps drawing the shell inline.
+    """
+    global _switched
+    if getattr(_routed, "active", False):
+        return
+    setup()
+    if not _switched:
+        _switched = True
+        st.rerun()
