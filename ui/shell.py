@@ -8,6 +8,7 @@ and sidebar itself (which also switches the server to `st.navigation`).
 """
 
 import threading
+from pathlib import Path
 
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
@@ -17,10 +18,17 @@ from ui import resources, sidebar
 _routed = threading.local()  # each session's script runs in its own thread
 _switched = False  # has a page started outside dashboard.py in this process yet?
 
+ROOT = Path(__file__).resolve().parents[1]
 PAGES = [
     ("pages/home.py", "Home", ":material/home:"),
     ("pages/train.py", "Train", ":material/model_training:"),
     ("pages/runs.py", "Runs", ":material/folder_open:"),
+    ("pages/feature_maps.py", "Feature maps", ":material/grid_view:"),
+    ("pages/kernels.py", "Kernels", ":material/apps:"),
+    ("pages/relu.py", "ReLU", ":material/show_chart:"),
+    ("pages/dropout.py", "Dropout", ":material/blur_on:"),
+    ("pages/compare.py", "Compare", ":material/compare_arrows:"),
+    ("pages/evaluate.py", "Evaluate", ":material/fact_check:"),
 ]
 
 
@@ -30,6 +38,7 @@ def setup() -> StreamlitPage:
     pages = [
         st.Page(path, title=title, icon=icon, default=i == 0)
         for i, (path, title, icon) in enumerate(PAGES)
+        if (ROOT / path).exists()  # pages arrive one by one while the app is built
     ]
     page = st.navigation(pages)
     sidebar.render(resources.job_manager())
