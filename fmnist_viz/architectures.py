@@ -43,6 +43,7 @@ NAME_PREFIX = {
     "flatten": "flatten",
     "dense": "dense",
 }
+INT_FIELDS = ("filters", "kernel_size", "strides", "pool_size", "units")
 ACTIVATIONS = ("relu", "linear", "sigmoid", "tanh", "softmax")
 PADDINGS = ("same", "valid")
 
@@ -209,6 +210,9 @@ def normalize(spec: Any) -> dict[str, Any]:
             raise SpecError([Issue("error", msg, i)])
         layer = {"type": kind, **copy.deepcopy(DEFAULTS[kind]), **copy.deepcopy(raw)}
         layer["type"] = kind
+        for key in INT_FIELDS:  # 3.0 from a JSON file means 3
+            if isinstance(layer.get(key), float) and _whole(layer[key]) is not None:
+                layer[key] = _whole(layer[key])
         counts[kind] = counts.get(kind, 0) + 1
         if not layer.get("name"):
             layer["name"] = f"{NAME_PREFIX[kind]}{counts[kind]}"
@@ -225,12 +229,20 @@ def to_json(spec: dict[str, Any]) -> str:
 # ---------------------------------------------------------------- shapes and validation
 
 
-def _as_int(layer: dict[str, Any], key: str, issues: list[Issue], i: int) -> int | None:
-    value = layer.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
-        issues.append(Issue("error", f"{_label(layer, i)}: {key} must be a whole number", i))
+def _whole(value: Any) -> int | None:
+    """The value as an int when it is a finite whole number (3 or 3.0), else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and (not math.isfinite(value) or not value.is_integer()):
         return None
     return int(value)
+
+
+def _as_int(layer: dict[str, Any], key: str, issues: list[Issue], i: int) -> int | None:
+    value = _whole(layer.get(key))
+    if value is None:
+        issues.append(Issue("error", f"{_label(layer, i)}: {key} must be a whole number", i))
+    return value
 
 
 def _label(layer: dict[str, Any], i: int) -> str:
@@ -316,7 +328,9 @@ def _layer_shape(
         return None if res is None else ((res[2], res[2], shape[2]), 0)
     if kind == "dropout":
         rate = layer.get("rate")
-        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate < 1:
+        if (
+            isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate < 1
+        ):  # NaN too
             issues.append(
                 Issue(
                     "error",

@@ -225,8 +225,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
 
     for arch in args.arch:
         load_spec(arch)
-    _config(args, args.seed)
     base = args.seed if args.seed is not None else 1000
+    _config(args, base + args.runs - 1)  # every seed of the sweep must be valid up front
     groups: dict[str, list[dict[str, Any]]] = {}
     for arch in args.arch:
         for i in range(args.runs):

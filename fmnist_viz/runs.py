@@ -236,6 +236,8 @@ class RunStore:
             "params": summarize(spec).total_params,
             "status": "queued",
             "created": now_iso(),
+            "pid": os.getpid(),  # the process holding the queue; the worker replaces it
+            "host": socket.gethostname(),
         }
         write_json_atomic(path / RUN_FILE, meta)
         return RunInfo(run_id, path, meta)
@@ -494,16 +496,21 @@ class RunRecorder(Observer):
 
     def finish(self, result: TrainResult, y_test: np.ndarray) -> None:
         """Save the final artefacts and mark the run finished or stopped."""
-        if result.best_epoch is None and result.history == []:
-            # stopped before one epoch completed: keep the weights it has, flagged as such
+        if not (self.dir / MODEL_FILE).exists():
+            # no epoch ever improved (stopped early, or NaN losses): keep the weights it has
             with atomic_path(self.dir / MODEL_FILE) as tmp:
                 result.model.save(tmp)
         if result.test is not None and result.probabilities is not None:
             write_test_results(self.dir, result.test, result.probabilities, y_test)
         self._tb.close()
         changes: dict[str, Any] = {"status": result.status, "finished": now_iso()}
+        if result.status == "diverged":
+            changes.update(status="failed", error=result.notes[-1])
         if result.test is not None:
-            changes.update(test_accuracy=result.test.accuracy, test_loss=result.test.loss)
+            changes.update(
+                test_accuracy=_json_number(result.test.accuracy),
+                test_loss=_json_number(result.test.loss),
+            )
         self.store.update(self.run_id, **changes)
 
     def fail(self, message: str) -> None:

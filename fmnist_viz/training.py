@@ -204,7 +204,7 @@ class Observer:
 
 @dataclass
 class TrainResult:
-    status: str  # "finished" or "stopped"
+    status: str  # "finished", "stopped" or "diverged"
     history: list[EpochRecord]
     best_epoch: int | None
     seed: int
@@ -248,11 +248,12 @@ def kernel_snapshot(model: keras.Model) -> dict[str, np.ndarray]:
 def make_optimizer(config: TrainConfig) -> Any:
     import keras
 
+    lr = float(config.learning_rate)
     if config.optimizer == "sgd":
-        return keras.optimizers.SGD(config.learning_rate, momentum=config.momentum)
+        return keras.optimizers.SGD(lr, momentum=float(config.momentum))
     if config.optimizer == "rmsprop":
-        return keras.optimizers.RMSprop(config.learning_rate)
-    return keras.optimizers.Adam(config.learning_rate)
+        return keras.optimizers.RMSprop(lr)
+    return keras.optimizers.Adam(lr)
 
 
 def _live_callback_class() -> type:
@@ -274,6 +275,7 @@ def _live_callback_class() -> type:
             self.best_weights: list[np.ndarray] | None = None
             self.stopped = False
             self.stopped_mid_epoch = False
+            self.diverged = False
 
         def on_train_begin(self, logs=None):
             self.t0 = time.perf_counter()
@@ -305,7 +307,11 @@ def _live_callback_class() -> type:
             )
             for obs in self.observers:
                 obs.on_batch(progress)
-            if self.should_stop():
+            if not math.isfinite(progress.loss):
+                self.diverged = True  # NaN/inf loss: the weights are ruined, stop now
+                self.stopped_mid_epoch = batch + 1 < steps
+                self.model.stop_training = True
+            elif self.should_stop():
                 self.stopped = True
                 self.stopped_mid_epoch = batch + 1 < steps
                 self.model.stop_training = True
@@ -417,11 +423,18 @@ def train(
     if live.best_weights is not None:
         model.set_weights(live.best_weights)
     test, probs = None, None
-    if not live.stopped:
+    notes = split.notes
+    if live.diverged:
+        notes += (
+            "The loss became NaN or infinite (training diverged); "
+            "try a smaller learning rate or another optimizer",
+        )
+    if not live.stopped and not live.diverged:
         probs = model.predict(split.x_test, batch_size=500, verbose=0)
         test = evaluate_probabilities(probs, split.y_test)
+    status = "diverged" if live.diverged else "stopped" if live.stopped else "finished"
     return TrainResult(
-        status="stopped" if live.stopped else "finished",
+        status=status,
         history=live.history,
         best_epoch=live.best_epoch,
         seed=seed,
@@ -429,5 +442,5 @@ def train(
         probabilities=probs,
         seconds=time.perf_counter() - t0,
         model=model,
-        notes=split.notes,
+        notes=notes,
     )

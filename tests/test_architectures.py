@@ -346,10 +346,6 @@ def test_empty_spec() -> None:
     assert errors({"layers": []}) == ["The model has no layers"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: _as_int accepts 3.0 but the spec keeps the float, Keras rejects it",
-)
 def test_whole_number_floats_validate_and_build() -> None:
     spec = spec_of({"type": "conv2d", "filters": 4.0, "kernel_size": 3.0}, {"type": "flatten"})
     summary = arch.summarize(spec)
@@ -358,9 +354,6 @@ def test_whole_number_floats_validate_and_build() -> None:
     assert model.count_params() == summary.total_params
 
 
-@pytest.mark.xfail(
-    strict=True, reason="engine bug: _as_int calls int(inf) and raises OverflowError"
-)
 def test_infinite_filters_is_a_validation_error() -> None:
     spec = spec_of({"type": "conv2d", "filters": float("inf")}, {"type": "flatten"})
     (msg,) = errors(spec)

@@ -186,9 +186,6 @@ def test_invalid_spec_file(tmp_path: Path) -> None:
     assert_usage_error(cli(tmp_path, "summary", "--arch", str(path)), "dropout rate")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="engine bug: architectures._as_int raises OverflowError on Infinity"
-)
 def test_infinite_filters_in_spec_file_is_a_usage_error(tmp_path: Path) -> None:
     path = tmp_path / "inf.json"
     path.write_text('{"layers": [{"type": "conv2d", "filters": Infinity}]}', encoding="utf-8")

@@ -216,11 +216,6 @@ def test_request_stop_ends_the_run(tmp_path: Path, data_dir: Path, stop_batch: i
     assert store.load(info.id).damaged is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: with NaN val losses no epoch improves, so no model.keras is ever saved "
-    "and the 'finished' run is listed as damaged",
-)
 def test_diverged_run_is_not_left_damaged(tmp_path: Path, data_dir: Path) -> None:
     spec = {
         "name": "linear",

@@ -438,10 +438,6 @@ def test_model1_one_epoch_on_real_data() -> None:
     assert sum(map(sum, result.test.confusion)) == 10_000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: TrainConfig accepts an int learning rate, Keras' optimizers reject it",
-)
 def test_whole_number_learning_rate_trains() -> None:
     config = TrainConfig(epochs=1, seed=1, train_limit=64, learning_rate=1, optimizer="sgd")
     assert config.problems() == []
