@@ -549,6 +549,7 @@ class _TensorBoardWriter:
 
         meta = summary_pb2.SummaryMetadata()
         meta.plugin_data.plugin_name = "scalars"
+        meta.data_class = summary_pb2.DATA_CLASS_SCALAR
         values = {
             "train": {"epoch_loss": record.loss, "epoch_accuracy": record.accuracy},
             "validation": {"epoch_loss": record.val_loss, "epoch_accuracy": record.val_accuracy},
