@@ -112,7 +112,9 @@ def _field(layer: dict[str, Any], field: str, label: str, kind: str, opts: Any) 
         st.selectbox(label, opts, index=opts.index(value) if value in opts else 0, **args)
 
 
-def _row(index: int, layer: dict[str, Any], count: int, problems: list[str]) -> None:
+def _row(
+    index: int, layer: dict[str, Any], count: int, problems: list[str], out: str | None
+) -> None:
     with st.container(border=True):
         head, fields, buttons = st.columns([2.2, 6, 1.6], vertical_alignment="bottom")
         key = f"le_{layer['_uid']}_name"
@@ -135,6 +137,8 @@ def _row(index: int, layer: dict[str, Any], count: int, problems: list[str]) -> 
         last = index == count - 1
         b2.button("↓", key=f"le_{uid}_dn", on_click=_move, args=(index, 1), disabled=last)
         b3.button("✕", key=f"le_{uid}_rm", on_click=_remove, args=(index,), help="Remove layer")
+        if out:
+            st.caption(out)
         for message in problems:
             st.error(message)
 
@@ -148,8 +152,12 @@ def editor() -> Summary:
     for issue in summary.errors:
         name = _issue_layer_name(issue.message, items)
         (by_layer.setdefault(name, []) if name else general).append(issue.message)
+    shapes = {
+        r.name: f"→ output {' × '.join(map(str, r.output_shape))} · {r.params:,} parameters"
+        for r in summary.rows
+    }
     for i, layer in enumerate(items):
-        _row(i, layer, len(items), by_layer.get(layer["name"], []))
+        _row(i, layer, len(items), by_layer.get(layer["name"], []), shapes.get(layer["name"]))
     add_type, add_pos, add_btn = st.columns([3, 3, 2], vertical_alignment="bottom")
     add_type.selectbox("New layer", LAYER_TYPES, format_func=TYPE_LABELS.get, key="editor_add_type")
     add_pos.number_input("at position", 0, len(items), len(items), key="editor_add_pos")
