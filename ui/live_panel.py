@@ -64,6 +64,8 @@ def _panel(jm: JobManager, run_id: str) -> None:
             c[2].metric("Samples/s", f"{p['samples_per_second']:,.0f}")
             c[3].metric("ETA", f"{p['eta_seconds']:,.0f} s")
     meta = view.meta
+    for note in meta.get("notes") or []:
+        st.caption(note)
     rows = _tail(jm, run_id).read()
     history = jm.store.history(run_id)
     steps = int(meta.get("steps_per_epoch") or 1)
