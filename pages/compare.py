@@ -1,0 +1,87 @@
+"""Compare: learning curves of several runs side by side, repeated-run statistics, Repeat N."""
+
+import streamlit as st
+
+from fmnist_viz.compare import group_names, load_series, study_references
+from fmnist_viz.figures.curves import gap_chart, group_colors, overlay_curves
+from fmnist_viz.teaching import PAGE_INTROS
+from ui import compare_view as view
+from ui import resources, state
+from ui.shell import ensure_shell
+
+ensure_shell()
+
+store = resources.store()
+jm = resources.job_manager()
+st.title("Compare")
+st.caption(PAGE_INTROS["compare"])
+
+every, skipped = load_series(store, view.comparable_ids(store))
+for message in skipped:
+    st.warning(message)
+if not every:
+    st.info("No run has a completed epoch yet. Train one on the Train page.")
+    view.jobs_view(jm)
+    st.stop()
+
+series = view.pick_runs(every, state.active_runs(store))
+if not series:
+    st.info("Choose at least one run above.")
+    view.jobs_view(jm)
+    st.stop()
+
+colors = group_colors(group_names(series))
+references = study_references(series)
+st.subheader("Learning curves")
+show_runs = st.toggle(
+    "Show individual runs",
+    key="cmp_show_runs",
+    help="Configurations with several runs are drawn as mean ± one standard deviation.",
+)
+for metric in ("accuracy", "loss"):
+    st.plotly_chart(
+        overlay_curves(
+            series,
+            metric,
+            show_runs=show_runs,
+            reference=references if metric == "accuracy" else None,
+            colors=colors,
+        ),
+        key=f"cmp_overlay_{metric}",
+    )
+if references:
+    st.caption(
+        "Dotted lines: the study's mean test accuracy over 10 runs (a test score, drawn for "
+        "scale next to the training and validation curves)."
+    )
+
+st.subheader("Side by side")
+c1, c2 = st.columns(2)
+metric = c1.radio("Metric", ["accuracy", "loss"], horizontal=True, key="cmp_sm_metric")
+by = c2.radio(
+    "One panel per",
+    ["group", "run"],
+    format_func=lambda b: "configuration" if b == "group" else "run",
+    horizontal=True,
+    key="cmp_sm_by",
+)
+st.plotly_chart(view.multiples(series, metric, by, colors), key="cmp_multiples")
+
+st.subheader("Generalisation gap")
+st.plotly_chart(gap_chart(series, bands=not show_runs, colors=colors), key="cmp_gap")
+st.caption(
+    "Training minus validation accuracy after each epoch. A curve that keeps rising means the "
+    "model learns the training images better than it generalises: over-fitting."
+)
+
+st.subheader("Runs")
+view.run_table_view(series)
+view.downloads(series)
+st.subheader("Configurations")
+view.group_table_view(series)
+st.subheader("Is the difference real? (Welch's t-test)")
+view.welch_view(series)
+
+st.subheader("Repeat a configuration")
+view.repeat_view(store, jm, series)
+view.jobs_view(jm)
