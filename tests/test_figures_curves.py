@@ -164,6 +164,13 @@ def test_small_multiples_per_run(series) -> None:
         small_multiples(series, by="seed")
 
 
+def test_small_multiples_epoch_title_only_under_the_bottom_row(series) -> None:
+    fig = small_multiples(series, by="run", cols=2)  # 4 runs: 2 rows
+    titles = {name: fig.layout[name].title.text for name in ("xaxis", "xaxis2", "xaxis3", "xaxis4")}
+    assert titles["xaxis"] is None and titles["xaxis2"] is None
+    assert titles["xaxis3"] and titles["xaxis4"]
+
+
 def test_gap_chart_per_run_is_train_minus_val(series) -> None:
     fig = gap_chart(series, bands=False)
     assert sorted(_names(fig)) == sorted(FIXTURE)

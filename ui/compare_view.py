@@ -129,12 +129,8 @@ def pick_runs(series: Sequence[RunSeries], active: list[str]) -> list[RunSeries]
 def multiples(
     series: Sequence[RunSeries], metric: str, by: str, colors: dict[str, str]
 ) -> go.Figure:
-    """Small multiples, three per row, 'Epoch' under the bottom row only (no clash with titles)."""
-    fig = small_multiples(series, metric, by=by, cols=MULTIPLES_COLS, colors=colors)
-    panels = len(series) if by == "run" else len(group_names(series))
-    for row in range(1, math.ceil(panels / MULTIPLES_COLS)):
-        fig.update_xaxes(title_text=None, row=row)
-    return fig
+    """Small multiples, three per row."""
+    return small_multiples(series, metric, by=by, cols=MULTIPLES_COLS, colors=colors)
 
 
 # ---------------------------------------------------------------- tables and test

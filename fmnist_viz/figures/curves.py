@@ -233,6 +233,8 @@ def small_multiples(
             trace.showlegend = False
             fig.add_trace(trace, row=i // ncols + 1, col=i % ncols + 1)
     _epoch_axis(fig, series)
+    for row in range(1, nrows):  # "Epoch" under the bottom row only: no clash with titles
+        fig.update_xaxes(title_text=None, row=row)
     fig.update_yaxes(title_text=metric.capitalize(), col=1)
     fig.update_annotations(font_size=11)
     fig.update_layout(
