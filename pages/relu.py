@@ -1,0 +1,85 @@
+"""ReLU: each conv layer's responses before and after max(0, x), and how much of them it zeroes."""
+
+import numpy as np
+import streamlit as st
+
+from fmnist_viz.figures.maps import relu_pair, relu_share_bars
+from fmnist_viz.probes import LayerOutput, ReluStats, zero_shares
+from fmnist_viz.teaching import PAGE_INTROS
+from ui import image_picker, models, resources
+from ui.shell import ensure_shell
+
+ensure_shell()
+
+
+def default_channel(out: LayerOutput) -> int:
+    """The channel whose map ReLU zeroes closest to half: the most telling one to start with."""
+    shares = np.mean(out.output == 0, axis=(0, 1))
+    return int(np.argmin(np.abs(shares - 0.5)))
+
+
+def dead_text(stats: ReluStats, n_images: int) -> str:
+    """The layer's dead filters in words."""
+    dead = stats.dead_filters
+    if not dead.size:
+        return f"No dead filter: every filter fires somewhere on at least one of {n_images} images."
+    listed = ", ".join(f"#{int(i)}" for i in dead)
+    return (
+        f"Dead filters (0 everywhere on all {n_images} images, so they pass nothing on): {listed}."
+    )
+
+
+def layer_section(out: LayerOutput, stats: ReluStats, image_share: float, n_images: int) -> None:
+    """One conv layer: a channel before and after ReLU, its zero shares and dead filters."""
+    h, w, n = out.output.shape
+    st.subheader(f"{out.name}: {n} channels of {h}×{w}")
+    key = f"relu_channel_{out.name}"
+    if st.session_state.get(key, -1) not in range(n):
+        st.session_state[key] = default_channel(out)
+    channel = st.slider(
+        f"Channel of {out.name}", 0, n - 1, key=key, persist_state="session", width=400
+    )
+    st.plotly_chart(relu_pair(out.pre_activation, out.output, channel), key=f"relu_{out.name}")
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Zeroed, this image", f"{image_share:.1%}")
+    c2.metric(f"Zeroed, average of {n_images} test images", f"{stats.batch_zero_share:.1%}")
+    c3.metric("Dead filters", f"{stats.dead_filters.size} of {n}")
+    st.caption(dead_text(stats, n_images))
+
+
+st.title("ReLU")
+st.caption(PAGE_INTROS["relu"])
+run_id = models.require_active_run()
+data = resources.dataset_or_error() if run_id else None
+prober = models.prober(run_id) if data is not None else None
+if prober is None:
+    st.stop()
+
+top_left, top_right = st.columns(2)
+with top_left:
+    image = image_picker.pick_image(data, run_id)
+if image is None:
+    st.stop()
+with top_right:
+    image_picker.prediction_panel(prober, image["image"], image["label"])
+
+outputs = prober.layer_outputs(image["image"])
+shares = zero_shares(outputs)
+relu_layers = [o for o in outputs if o.name in shares]
+main, notes = st.columns([3, 1])
+with notes:
+    models.concept_notes(("relu", "feature_map"))
+with main:
+    if not relu_layers:
+        st.info("No convolution layer of this model uses ReLU, so there is nothing to show here.")
+        st.stop()
+    stats = models.relu_batch_stats(run_id, data)
+    n_images = int(next(iter(stats.values())).zero_share.size)
+    st.markdown(
+        f"**{models.run_name(run_id)}** · image: {image['source']}. Left: the convolution's raw "
+        "response (conv + bias), red above 0 and blue below; right: after ReLU, where every "
+        "negative value became 0 (grey)."
+    )
+    st.plotly_chart(relu_share_bars(stats, shares), key="relu_shares")
+    for out in relu_layers:
+        layer_section(out, stats[out.name], shares[out.name], n_images)

@@ -1,0 +1,119 @@
+"""Real-browser check of the Feature maps page on a tiny trained run (a link opens the view).
+
+Needs Debian's Chromium (/usr/bin/chromium) and the playwright package; skipped otherwise.
+Screenshots go to $FMNIST_SCREENSHOTS or a temp folder (printed).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LAYERS = ("conv1", "pool1", "conv2", "pool2")
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
+if not Path(CHROMIUM).exists():
+    pytest.skip("Chromium not installed (apt-get install chromium)", allow_module_level=True)
+
+from test_pages_inside import SAMPLE, tiny_store  # noqa: E402  (trains once per session)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """`streamlit run dashboard.py` on a free port over a store holding a tiny Model 2 run."""
+    store, ids = tiny_store(tmp_path_factory.getbasetemp())
+    port = _free_port()
+    env = {
+        **os.environ,
+        "FMNIST_RUNS_DIR": str(store.root),
+        "FMNIST_DATA_DIR": str(SAMPLE),
+        "FMNIST_OFFLINE": "1",
+    }
+    cmd = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port)]
+    cmd += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start")
+    yield f"http://127.0.0.1:{port}", ids["model2"]
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def shots() -> Path:
+    folder = Path(os.environ.get("FMNIST_SCREENSHOTS") or tempfile.mkdtemp(prefix="fmnist-shots-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"screenshots in {folder}")
+    return folder
+
+
+def _titles(page) -> list[str]:
+    """The titles of the Plotly charts drawn so far."""
+    return page.locator(".js-plotly-plot .gtitle").all_text_contents()
+
+
+def test_feature_maps_link_renders_every_layer(server, shots) -> None:
+    url, run_id = server
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 2600})
+        page.goto(f"{url}/feature_maps?run={run_id}&img=0")
+        page.get_by_text("dropout1 (Dropout)").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(1000)
+        page.screenshot(path=shots / "inside-1-feature-maps.png", full_page=True)
+        titles = " ".join(_titles(page))
+        for name in LAYERS:
+            assert f"{name} (" in titles, titles
+        assert page.locator(".js-plotly-plot").count() >= 4
+        assert page.locator(".js-plotly-plot .heatmaplayer .hm").count() >= 5
+        assert "tiny model2" in page.locator('[data-testid="stSidebar"]').inner_text()
+        assert f"run={run_id}" in page.url and "img=0" in page.url
+
+        page.get_by_role("tab", name="One channel enlarged").click()
+        page.get_by_text("channel 0 of 32").first.wait_for(timeout=15_000)
+        page.wait_for_timeout(800)
+        page.screenshot(path=shots / "inside-2-channel.png", full_page=True)
+
+        page.get_by_role("tab", name="Side by side").click()
+        page.get_by_text("this run at two epochs").click()
+        page.get_by_text("Epoch 2").first.wait_for(timeout=30_000)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=shots / "inside-3-epochs.png", full_page=True)
+        assert sum(t.startswith("conv1 · 28×28×32") for t in _titles(page)) >= 2, _titles(page)
+        assert not page.locator('[data-testid="stException"]').count()
+        browser.close()

@@ -1,0 +1,338 @@
+"""Page tests (streamlit.testing) for Feature maps, Kernels, ReLU and Dropout on real tiny runs.
+
+Two runs are trained once per session on the bundled sample (Model 2 and Model 1, two epochs on
+300 images): real weights, snapshots and predictions, in a few seconds.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import streamlit as st
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from fmnist_viz.architectures import build_model, normalize, preset
+from fmnist_viz.data import load_fashion_mnist
+from fmnist_viz.imaging import ImageError
+from fmnist_viz.probes import prober_for, zero_shares
+from fmnist_viz.runs import RunStore, execute_run
+from fmnist_viz.training import TrainConfig
+from ui import image_picker, shell
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "fmnist_viz" / "sample_data"
+TINY = TrainConfig(epochs=2, train_limit=300, seed=3)
+_TRAINED: dict[str, Path] = {}
+
+
+def tiny_store(base: Path) -> tuple[RunStore, dict[str, str]]:
+    """A run store under base with a tiny finished Model 2 and Model 1 run (trained once)."""
+    if "root" not in _TRAINED:
+        store = RunStore(base / "runs")
+        for arch in ("model2", "model1"):
+            info = store.create(preset(arch), TINY, name=f"tiny {arch}", arch=arch)
+            execute_run(store, info.id, data_dir=str(SAMPLE))
+        _TRAINED["root"] = store.root
+    store = RunStore(_TRAINED["root"])
+    return store, {r.get("arch"): r.id for r in store.list()}
+
+
+@functools.cache
+def sample_test_set() -> tuple[np.ndarray, np.ndarray]:
+    """The bundled sample's test images (uint8) and labels, as the app loads them."""
+    data = load_fashion_mnist(str(SAMPLE))
+    return data.x_test, data.y_test
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunStore, dict[str, str]]:
+    return tiny_store(tmp_path_factory.getbasetemp())
+
+
+@pytest.fixture
+def env(trained, monkeypatch: pytest.MonkeyPatch) -> tuple[RunStore, dict[str, str]]:
+    """The tiny runs' store and the sample data; caches cleared so the app picks them up."""
+    store, _ = trained
+    monkeypatch.setenv("FMNIST_RUNS_DIR", str(store.root))
+    monkeypatch.setenv("FMNIST_DATA_DIR", str(SAMPLE))
+    monkeypatch.setenv("FMNIST_OFFLINE", "1")
+    monkeypatch.setattr(shell, "_switched", True)  # legacy mode in AppTest: shell drawn inline
+    st.cache_resource.clear()
+    yield trained
+    from ui import resources
+
+    resources.job_manager().shutdown(wait=True)
+    st.cache_resource.clear()
+
+
+def _open(page: str, run_id: str | None = None, img: int | None = 0) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    if run_id:
+        at.query_params["run"] = run_id
+    if img is not None:
+        at.query_params["img"] = str(img)
+    at.run()
+    at.switch_page(f"pages/{page}").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    for kind in (at.success, at.info, at.warning, at.error, at.subheader):
+        parts += [e.value for e in kind]
+    return "\n".join(str(p) for p in parts)
+
+
+def _charts(node) -> dict[str, dict]:
+    """Plotly figures under a node, by the chart's key."""
+    out = {}
+    for chart in node.get("plotly_chart"):
+        key = chart.proto.id.rsplit("-", 1)[-1]
+        out[key] = json.loads(chart.proto.spec)
+    return out
+
+
+def _title(figure: dict) -> str:
+    return figure["layout"]["title"]["text"]
+
+
+def _layers_before_flatten(store: RunStore, run_id: str) -> list[dict]:
+    layers = normalize(store.load(run_id).meta["spec"])["layers"]
+    return layers[: [lay["type"] for lay in layers].index("flatten")]
+
+
+def _png() -> bytes:
+    """A 60x40 picture: a dark T-shirt-like shape on a light background."""
+    pixels = np.full((60, 40), 235, dtype=np.uint8)
+    pixels[10:50, 12:28] = 30  # body
+    pixels[10:22, 4:36] = 30  # sleeves
+    buf = io.BytesIO()
+    Image.fromarray(pixels).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------- shared pieces
+
+
+def test_no_active_run_says_where_to_get_one(env) -> None:
+    for page in ("feature_maps.py", "kernels.py", "relu.py", "dropout.py"):
+        at = _open(page)
+        assert "No active run: pick one on the Runs page or train one" in _texts(at)
+        links = {link.proto.page for link in at.get("page_link")}
+        assert {"runs", "train"} <= links, links
+        assert not at.get("plotly_chart")
+
+
+def test_unusable_model_gives_a_message_not_a_traceback(env) -> None:
+    store, _ = env
+    info = store.create(preset("model1"), TINY, name="broken model", arch="model1")
+    try:
+        at = _open("feature_maps.py", info.id)
+        assert "has no saved model yet" in _texts(at)
+        (info.path / "model.keras").write_bytes(b"not a keras archive")
+        at = _open("kernels.py", info.id)
+        assert "cannot be used" in _texts(at) and not at.exception
+    finally:
+        store.delete(info.id)
+
+
+def test_read_upload_converts_a_png_and_rejects_bad_bytes() -> None:
+    record = image_picker.read_upload("shirt.png", _png())
+    image = record["image"]
+    assert image.shape == (28, 28) and image.dtype == np.float32
+    assert image.max() == pytest.approx(1.0) and image[0, 0] == 0.0  # light shirt on black
+    assert any("Inverted" in step for step in record["steps"])
+    assert record["thumb"].size == (40, 60)
+    with pytest.raises(ImageError, match="not a picture we can read"):
+        image_picker.read_upload("broken.png", b"definitely not a picture")
+
+
+def test_picker_upload_path_and_bad_file(env) -> None:
+    _, ids = env
+    at = _open("feature_maps.py", ids["model2"])
+    at.radio(key="picker_mode").set_value("upload").run()
+    assert "img" not in at.query_params  # not a test image: no number in the link
+    at.file_uploader(key="picker_upload").set_value(("shirt.png", _png(), "image/png")).run()
+    assert not at.exception, at.exception
+    kept = at.session_state["picker_uploaded"]
+    assert kept["name"] == "shirt.png" and kept["image"].shape == (28, 28)
+    assert "Inverted it" in _texts(at)  # the conversion steps are listed
+    charts = _charts(at)
+    assert "true" not in _title(charts["prediction_bars"])  # no label for an upload
+    assert len([k for k in charts if k.startswith("fm_grid_")]) == 5
+
+    at.file_uploader(key="picker_upload").set_value(("broken.png", b"garbage", "image/png")).run()
+    assert not at.exception
+    assert any("not a picture we can read" in e.value for e in at.error)
+    assert "Still showing your previous picture, shirt.png." in _texts(at)
+
+
+def test_picker_random_class_is_stable_until_rerolled(env) -> None:
+    _, ids = env
+    at = _open("relu.py", ids["model2"])
+    at.radio(key="picker_mode").set_value("random").run()
+    at.selectbox(key="picker_class").set_value(3).run()
+    first = int(at.query_params["img"])
+    labels = sample_test_set()[1]
+    assert labels[first] == 3
+    at.run()
+    assert int(at.query_params["img"]) == first  # a rerun keeps the same image
+    seen = set()
+    for _ in range(4):
+        at.button(key="picker_reroll").click().run()
+        seen.add(int(at.query_params["img"]))
+    assert seen - {first} and all(labels[i] == 3 for i in seen)
+
+
+def test_picker_wrong_ones_are_misclassified(env) -> None:
+    store, ids = env
+    at = _open("feature_maps.py", ids["model2"])
+    at.radio(key="picker_mode").set_value("wrong").run()
+    probs, labels = store.predictions(ids["model2"])
+    options = [int(o.split(":")[0].lstrip("#")) for o in at.selectbox(key="picker_wrong").options]
+    assert options and all(probs[i].argmax() != labels[i] for i in options)
+    index = int(at.query_params["img"])
+    assert probs[index].argmax() != labels[index]
+    assert "(wrong)" in _title(_charts(at)["prediction_bars"])
+
+
+# ---------------------------------------------------------------- feature maps
+
+
+def test_feature_maps_overview_has_every_conv_and_pool_layer(env) -> None:
+    store, ids = env
+    at = _open("feature_maps.py", ids["model2"], img=5)
+    assert at.number_input(key="picker_index").value == 5  # the link chose the image
+    layers = _layers_before_flatten(store, ids["model2"])
+    overview = _charts(at.tabs[0])
+    assert [k.removeprefix("fm_grid_") for k in overview] == [lay["name"] for lay in layers]
+    titles = " ".join(_title(f) for f in overview.values())
+    for name in ("conv1", "pool1", "conv2", "pool2"):
+        assert name in titles
+    assert "28×28×32" in titles and "7×7×64" in titles
+    conv_pool = [lay["name"] for lay in layers if lay["type"] in ("conv2d", "maxpool2d")]
+    assert len([k for k in overview if k.removeprefix("fm_grid_") in conv_pool]) == 4
+    assert "true: " in _title(_charts(at)["prediction_bars"])
+
+
+def test_feature_maps_detail_and_side_by_side(env) -> None:
+    _, ids = env
+    at = _open("feature_maps.py", ids["model2"])
+    at.selectbox(key="fm_layer").set_value("conv2").run()
+    at.number_input(key="fm_channel").set_value(5).run()
+    assert _title(_charts(at)["fm_detail"]).startswith("conv2 · channel 5 of 64")
+
+    at.selectbox(key="fm_side_layer_a").set_value("pool2").run()
+    charts = _charts(at.tabs[2])
+    assert "pool2" in _title(charts["fm_side_a"])
+    assert {"fm_side_b", "fm_pred_a", "fm_pred_b"} <= set(charts)
+    assert at.selectbox(key="fm_other").value == ids["model1"]
+
+    at.radio(key="fm_compare").set_value("this run at two epochs").run()
+    assert "convolution weights only" in _texts(at)
+    assert at.select_slider(key="fm_epochs").value == (0, 2)
+    assert "**Epoch 0** (before training)" in _texts(at) and "**Epoch 2**" in _texts(at)
+    charts = _charts(at.tabs[2])
+    first, last = _title(charts["fm_epoch_a"]), _title(charts["fm_epoch_b"])
+    assert first.startswith("conv1 · 28×28×32") and last.startswith("conv1 · 28×28×32")
+    assert first != last  # other weights, other value range
+    at.selectbox(key="fm_epoch_layer").set_value("pool2").run()
+    assert _title(_charts(at.tabs[2])["fm_epoch_b"]).startswith("pool2 · 7×7×64")
+
+
+# ---------------------------------------------------------------- kernels
+
+
+def test_kernels_every_conv_layer_and_one_slider_step_per_snapshot(env) -> None:
+    store, ids = env
+    run_id = ids["model2"]
+    at = _open("kernels.py", run_id)
+    charts = _charts(at)
+    assert {"k_kernels_conv1", "k_hist_conv1", "k_bias_conv1", "k_grid_conv2"} <= set(charts)
+    assert "32 filters of 3×3" in _title(charts["k_kernels_conv1"])
+    heatmap = charts["k_kernels_conv1"]["data"][0]
+    assert heatmap["zmid"] == 0 and heatmap["zmin"] == -heatmap["zmax"]
+    assert "texttemplate" in heatmap  # 3x3 values are written in the cells
+
+    epochs = store.snapshot_epochs(run_id)
+    slider = at.select_slider(key="k_epoch")
+    assert len(slider.options) == len(epochs) == TINY.epochs + 1
+    for epoch in epochs:
+        at.select_slider(key="k_epoch").set_value(epoch).run()
+        kernel = store.snapshot(run_id, epoch)["conv1/kernel"]
+        title = _title(_charts(at)["k_epoch_kernels"])
+        assert f"±{np.abs(kernel).max():.3g}" in title, (epoch, title)
+
+    at.radio(key="k_view_conv2").set_value("slices").run()
+    at.number_input(key="k_filter_conv2").set_value(7).run()
+    assert _title(_charts(at)["k_slices_conv2"]).startswith("Filter 7: 32 input slices of 2×2")
+
+
+# ---------------------------------------------------------------- relu
+
+
+def test_relu_pairs_and_zero_shares_match_the_model(env) -> None:
+    store, ids = env
+    run_id = ids["model2"]
+    at = _open("relu.py", run_id, img=3)
+    charts = _charts(at)
+    assert {"relu_conv1", "relu_conv2", "relu_shares"} <= set(charts)
+    prober = prober_for(store.load_model(run_id))
+    image = sample_test_set()[0][3].astype(np.float32) / 255
+    shares = zero_shares(prober.layer_outputs(image))
+    values = {m.label: m.value for m in at.metric}
+    assert values["Zeroed, this image"] == f"{shares['conv2']:.1%}"  # the last layer's metric
+    assert "Zeroed, average of 256 test images" in values
+    assert "dead filter" in _texts(at).lower()
+    at.slider(key="relu_channel_conv1").set_value(4).run()
+    assert _title(_charts(at)["relu_conv1"]).startswith("ReLU on channel 4:")
+
+
+# ---------------------------------------------------------------- dropout
+
+
+def test_dropout_scale_mc_spread_and_study_table(env) -> None:
+    _, ids = env
+    at = _open("dropout.py", ids["model2"])
+    text = _texts(at)
+    assert "1/(1−0.3) = **1.4286**" in text
+    assert text.count("kept units = 1.4286") == 2  # measured on both dropout layers
+    assert {"dropout_dropout1", "dropout_dropout2", "mc_bars"} <= set(_charts(at))
+    spread = float(re.search(r"largest spread is ([0-9.]+)", text).group(1))
+    assert spread > 0
+
+    mask_before = _charts(at)["dropout_dropout1"]["data"][3]["z"]
+    at.number_input(key="dropout_seed").set_value(1).run()
+    assert _charts(at)["dropout_dropout1"]["data"][3]["z"] != mask_before
+    at.number_input(key="dropout_seed").set_value(0).run()
+    assert _charts(at)["dropout_dropout1"]["data"][3]["z"] == mask_before  # reproducible
+
+    (frame,) = at.dataframe
+    table = frame.value
+    assert set(table["model"]) == {"Model 1", "Model 2"}
+    assert "after pool2 (0.3), after dense1 (0.3)" in set(table["dropout"])
+    assert np.isfinite(table["train − val gap"]).all()
+
+
+def test_dropout_page_without_dropout_suggests_model2(env) -> None:
+    store, _ = env
+    spec = preset("model1")
+    spec["layers"] = [lay for lay in spec["layers"] if lay["type"] != "dropout"]
+    info = store.create(spec, TINY, name="no dropout", arch="custom")
+    try:
+        build_model(spec).save(info.path / "model.keras")
+        store.update(info.id, status="stopped")
+        at = _open("dropout.py", info.id)
+        assert "This model has no dropout layer" in _texts(at)
+        assert "Model 2" in _texts(at)
+        assert not _charts(at)
+    finally:
+        store.delete(info.id)

@@ -1,0 +1,224 @@
+"""The image that the inside-the-network pages probe, shared by all four of them.
+
+A test image by number, a random one of a class, one the active run gets wrong, or the user's
+own picture. The choice lives in session state, so it follows the user from page to page, and
+a test image's number is mirrored in the URL (?img=) so that a link reproduces the view.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import streamlit as st
+from PIL import Image
+
+from fmnist_viz import CLASS_NAMES
+from fmnist_viz.compare import misclassified
+from fmnist_viz.data import FashionMNIST
+from fmnist_viz.figures.maps import probability_bars
+from fmnist_viz.imaging import ImageError, convert_upload, open_image, upright_image
+from fmnist_viz.probes import Prober
+from ui import models, state
+
+MODES = {
+    "index": "Test image by number",
+    "random": "Random of a class",
+    "wrong": "One the model gets wrong",
+    "upload": "Your own picture",
+}
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "gif", "bmp"]
+UPLOAD_KEY = "picker_uploaded"  # the last usable upload, kept across pages
+SEED_KEY = "picker_seed"  # draws the random image of a class; only the button changes it
+PREVIEW_PX = 112
+THUMB_PX = 280
+MAX_WRONG = 200
+PERSIST: dict[str, Any] = {"persist_state": "session"}  # widget values survive page switches
+
+Pick = dict[str, Any]
+
+
+def _test_image(data: FashionMNIST, index: int, source: str) -> Pick:
+    """A test image as the picker's plain dict."""
+    image = data.x_test[index].astype(np.float32) / 255.0
+    return {"image": image, "label": int(data.y_test[index]), "index": int(index), "source": source}
+
+
+def _by_index(data: FashionMNIST, run_id: str) -> Pick:
+    """A test image chosen by its number."""
+    n = len(data.y_test)
+    if st.session_state.get("picker_index", 0) >= n:
+        st.session_state["picker_index"] = n - 1
+    index = st.number_input(
+        f"Test image number (0 to {n - 1:,})", 0, n - 1, step=1, key="picker_index", **PERSIST
+    )
+    return _test_image(data, int(index), f"test image #{index}")
+
+
+def _reroll() -> None:
+    """Draw a new seed for the random image."""
+    st.session_state[SEED_KEY] = secrets.randbelow(2**31)
+
+
+def _random_of_class(data: FashionMNIST, run_id: str) -> Pick | None:
+    """A random test image of the chosen class; it only changes when the user asks."""
+    left, right = st.columns([2, 1], vertical_alignment="bottom")
+    cls = left.selectbox(
+        "Class",
+        range(len(CLASS_NAMES)),
+        format_func=CLASS_NAMES.__getitem__,
+        key="picker_class",
+        **PERSIST,
+    )
+    if SEED_KEY not in st.session_state:
+        _reroll()
+    right.button("Another one", key="picker_reroll", on_click=_reroll, icon=":material/casino:")
+    indices = np.flatnonzero(data.y_test == cls)
+    if not indices.size:
+        st.warning(f"The loaded test set has no {CLASS_NAMES[cls]}.")
+        return None
+    rng = np.random.default_rng(st.session_state[SEED_KEY])
+    index = int(indices[rng.integers(indices.size)])
+    return _test_image(data, index, f"a random {CLASS_NAMES[cls]}: test image #{index}")
+
+
+def _wrong_label(row: dict[str, Any]) -> str:
+    """One misclassified test image in words."""
+    true, pred = CLASS_NAMES[row["true"]], CLASS_NAMES[row["predicted"]]
+    return f"#{row['index']}: {true} taken for {pred} ({row['confidence']:.0%})"
+
+
+def _wrong_one(data: FashionMNIST, run_id: str) -> Pick | None:
+    """A test image the active run classifies wrongly, most confident mistakes first."""
+    probs = models.test_set_probabilities(run_id, data)
+    if probs is None:
+        st.info("This run has no model yet to score the test images with.")
+        return None
+    wrong = misclassified(probs, data.y_test, limit=None)
+    if wrong.empty:
+        st.success("The model gets every test image right: there is no mistake to show.")
+        return None
+    rows = {int(r["index"]): r for r in wrong.head(MAX_WRONG).to_dict("records")}
+    if st.session_state.get("picker_wrong") not in rows:
+        st.session_state["picker_wrong"] = next(iter(rows))
+    index = st.selectbox(
+        f"{len(wrong):,} of {len(data.y_test):,} test images are wrong; the "
+        f"{len(rows)} most confident mistakes",
+        list(rows),
+        format_func=lambda i: _wrong_label(rows[i]),
+        key="picker_wrong",
+        **PERSIST,
+    )
+    return _test_image(data, index, f"misclassified test image #{index}")
+
+
+def read_upload(name: str, data: bytes) -> dict[str, Any]:
+    """Convert an uploaded picture (ImageError when unusable) into the record the picker keeps."""
+    converted = convert_upload(data)
+    thumb = upright_image(open_image(data)).convert("RGBA")
+    thumb.thumbnail((THUMB_PX, THUMB_PX), Image.Resampling.LANCZOS)
+    return {
+        "name": name,
+        "image": converted.array,
+        "thumb": thumb,
+        "caption": f"original: {converted.original_size[0]}×{converted.original_size[1]} "
+        f"{converted.format}",
+        "steps": converted.steps,
+    }
+
+
+def _upload(data: FashionMNIST, run_id: str) -> Pick | None:
+    """The user's own picture, converted to a Fashion-MNIST-style 28x28 image."""
+    file = st.file_uploader(
+        "A photo or drawing of one piece of clothing (PNG, JPEG, WebP, GIF or BMP)",
+        type=UPLOAD_TYPES,
+        key="picker_upload",
+    )
+    kept = st.session_state.get(UPLOAD_KEY)
+    if file is not None and (kept is None or kept.get("file_id") != file.file_id):
+        try:
+            kept = st.session_state[UPLOAD_KEY] = {
+                **read_upload(file.name, file.getvalue()),
+                "file_id": file.file_id,
+            }
+        except ImageError as exc:
+            st.error(f"{file.name}: {exc}")
+            if kept is not None:
+                st.caption(f"Still showing your previous picture, {kept['name']}.")
+    if kept is None:
+        return None
+    if file is None:
+        st.caption(f"Showing your picture {kept['name']}; upload another one to replace it.")
+    left, right = st.columns(2)
+    left.image(kept["thumb"], caption=kept["caption"])
+    right.image(enlarged(kept["image"], THUMB_PX), caption="converted: 28×28, light on black")
+    with st.expander("How it was converted"):
+        st.markdown("\n".join(f"{i}. {step}" for i, step in enumerate(kept["steps"], 1)))
+    return {"image": kept["image"], "label": None, "index": None, "source": kept["name"]}
+
+
+HANDLERS: dict[str, Callable[[FashionMNIST, str], Pick | None]] = {
+    "index": _by_index,
+    "random": _random_of_class,
+    "wrong": _wrong_one,
+    "upload": _upload,
+}
+
+
+def enlarged(image: np.ndarray, px: int = PREVIEW_PX) -> np.ndarray:
+    """A 28x28 image scaled up by whole pixels (crisp, not blurred by the browser)."""
+    factor = max(1, px // image.shape[0])
+    return np.clip(np.kron(image, np.ones((factor, factor), dtype=np.float32)), 0.0, 1.0)
+
+
+def _first_visit(n_test: int) -> None:
+    """A link with ?img=N opens on that test image."""
+    url = state.url_value("img")
+    if "picker_mode" not in st.session_state and url.isdigit() and int(url) < n_test:
+        st.session_state["picker_mode"] = "index"
+        st.session_state["picker_index"] = int(url)
+
+
+def pick_image(data: FashionMNIST, run_id: str) -> Pick | None:
+    """Draw the picker; return {"image", "label", "index", "source"} or None when none is usable."""
+    _first_visit(len(data.y_test))
+    with st.container(border=True):
+        mode = st.radio(
+            "Image",
+            list(MODES),
+            format_func=MODES.get,
+            horizontal=True,
+            key="picker_mode",
+            **PERSIST,
+        )
+        controls, preview = st.columns([5, 2])
+        with controls:
+            pick = HANDLERS[mode](data, run_id)
+        if pick is not None and pick["index"] is not None:  # an upload is shown above already
+            preview.image(enlarged(pick["image"]), caption=f"test #{pick['index']}")
+    state.set_url_value("img", None if pick is None else pick["index"])
+    return pick
+
+
+def prediction_panel(
+    prober: Prober,
+    image: np.ndarray,
+    label: int | None,
+    key: str = "prediction_bars",
+    narrow: bool = False,
+) -> None:
+    """The model's class probabilities for the image, the true label marked when known.
+
+    `narrow` (a half-width column): the title wraps at its dots and the bars leave room for
+    the percentages and the true-label mark.
+    """
+    fig = probability_bars(prober.predict(image), label)
+    if narrow:
+        fig.update_layout(
+            title_text=fig.layout.title.text.replace(" · ", "<br>"),
+            margin_t=70,
+            xaxis_range=[0, 1.4],
+        )
+    st.plotly_chart(fig, key=key)
