@@ -192,6 +192,22 @@ def test_picker_random_class_is_stable_until_rerolled(env) -> None:
     assert seen - {first} and all(labels[i] == 3 for i in seen)
 
 
+def test_picker_follows_an_img_link_from_another_page(env) -> None:
+    _, ids = env
+    at = _open("kernels.py", ids["model2"])
+    at.switch_page("pages/feature_maps.py").run()
+    at.radio(key="picker_mode").set_value("random").run()
+    chosen = at.query_params["img"]
+    at.run()
+    assert at.query_params["img"] == chosen and at.radio(key="picker_mode").value == "random"
+    other = "7" if chosen != "7" else "8"
+    at.query_params["img"] = other  # e.g. Evaluate's "Open in Feature maps"
+    at.run()
+    assert at.radio(key="picker_mode").value == "index"
+    assert at.number_input(key="picker_index").value == int(other)
+    assert _title(_charts(at)["fm_input"]) == f"Input: test image #{other}"
+
+
 def test_picker_wrong_ones_are_misclassified(env) -> None:
     store, ids = env
     at = _open("feature_maps.py", ids["model2"])

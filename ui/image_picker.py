@@ -32,6 +32,7 @@ MODES = {
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "gif", "bmp"]
 UPLOAD_KEY = "picker_uploaded"  # the last usable upload, kept across pages
 SEED_KEY = "picker_seed"  # draws the random image of a class; only the button changes it
+URL_KEY = "picker_url_img"  # the ?img= value the picker wrote last
 PREVIEW_PX = 112
 THUMB_PX = 280
 MAX_WRONG = 200
@@ -173,17 +174,18 @@ def enlarged(image: np.ndarray, px: int = PREVIEW_PX) -> np.ndarray:
     return np.clip(np.kron(image, np.ones((factor, factor), dtype=np.float32)), 0.0, 1.0)
 
 
-def _first_visit(n_test: int) -> None:
-    """A link with ?img=N opens on that test image."""
+def _follow_url(n_test: int) -> None:
+    """A link or another page that sets ?img=N (other than the picker's own last value) opens
+    that test image."""
     url = state.url_value("img")
-    if "picker_mode" not in st.session_state and url.isdigit() and int(url) < n_test:
+    if url.isdigit() and int(url) < n_test and url != st.session_state.get(URL_KEY):
         st.session_state["picker_mode"] = "index"
         st.session_state["picker_index"] = int(url)
 
 
 def pick_image(data: FashionMNIST, run_id: str) -> Pick | None:
     """Draw the picker; return {"image", "label", "index", "source"} or None when none is usable."""
-    _first_visit(len(data.y_test))
+    _follow_url(len(data.y_test))
     with st.container(border=True):
         mode = st.radio(
             "Image",
@@ -198,7 +200,9 @@ def pick_image(data: FashionMNIST, run_id: str) -> Pick | None:
             pick = HANDLERS[mode](data, run_id)
         if pick is not None and pick["index"] is not None:  # an upload is shown above already
             preview.image(enlarged(pick["image"]), caption=f"test #{pick['index']}")
-    state.set_url_value("img", None if pick is None else pick["index"])
+    index = None if pick is None else pick["index"]
+    st.session_state[URL_KEY] = "" if index is None else str(index)
+    state.set_url_value("img", index)
     return pick
 
 
@@ -211,14 +215,11 @@ def prediction_panel(
 ) -> None:
     """The model's class probabilities for the image, the true label marked when known.
 
-    `narrow` (a half-width column): the title wraps at its dots and the bars leave room for
-    the percentages and the true-label mark.
+    The bars leave room for the percentage of a bar near 100 % (the figure is drawn in half
+    the page's width); `narrow` (a quarter of it) also wraps the title at its dots.
     """
     fig = probability_bars(prober.predict(image), label)
+    fig.update_layout(xaxis_range=[0, 1.4 if narrow else 1.3])
     if narrow:
-        fig.update_layout(
-            title_text=fig.layout.title.text.replace(" · ", "<br>"),
-            margin_t=70,
-            xaxis_range=[0, 1.4],
-        )
+        fig.update_layout(title_text=fig.layout.title.text.replace(" · ", "<br>"), margin_t=70)
     st.plotly_chart(fig, key=key)
