@@ -3,51 +3,16 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from fmnist_viz.runs import RunStore
-from ui import shell
-
-ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "dashboard.py")
-SAMPLE = ROOT / "fmnist_viz" / "sample_data"
-
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RunStore:
-    """A fresh run store and the bundled sample; caches cleared so the app picks them up."""
-    monkeypatch.setenv("FMNIST_RUNS_DIR", str(tmp_path / "runs"))
-    monkeypatch.setenv("FMNIST_DATA_DIR", str(SAMPLE))
-    monkeypatch.setenv("FMNIST_OFFLINE", "1")
-    # streamlit.testing runs page scripts in legacy mode on every run: draw the shell inline
-    # each time (no one-off rerun), so widget ids stay the same from run to run
-    monkeypatch.setattr(shell, "_switched", True)
-    st.cache_resource.clear()
-    yield RunStore(tmp_path / "runs")
-    from ui import resources
-
-    resources.job_manager().shutdown(wait=True)
-    st.cache_resource.clear()
+from tests.apptest_support import SAMPLE, open_page, texts
 
 
 def _app(page: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    assert not at.exception, at.exception
-    if page:
-        at.switch_page(page).run()
-        assert not at.exception, at.exception
-    return at
-
-
-def _texts(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    for kind in (at.success, at.info, at.warning, at.error, at.subheader):
-        parts += [e.value for e in kind]
-    return "\n".join(str(p) for p in parts)
+    return open_page(page)
 
 
 def _poll(at: AppTest, store: RunStore, run_id: str, until: set[str], timeout=120) -> None:
@@ -61,7 +26,7 @@ def _poll(at: AppTest, store: RunStore, run_id: str, until: set[str], timeout=12
 
 def test_home_shows_dataset_source(env: RunStore) -> None:
     at = _app()
-    text = _texts(at)
+    text = texts(at)
     assert "Dataset from" in text or "Offline sample" in text
     assert str(SAMPLE) in text
     assert "Runs saved" in [m.label for m in at.metric]
@@ -86,9 +51,9 @@ def test_train_runs_a_job_and_shows_the_result(env: RunStore) -> None:
     run_id = runs[0].id
     assert at.session_state["train_run"] == run_id
     assert any("tiny test" in s.value for s in at.subheader)
-    assert "Status: **" in _texts(at)
+    assert "Status: **" in texts(at)
     _poll(at, env, run_id, {"finished", "failed"})
-    text = _texts(at)
+    text = texts(at)
     assert "Finished: test accuracy" in text, text
     assert env.load(run_id).status == "finished"
     assert len(at.get("plotly_chart")) >= 1
@@ -110,7 +75,7 @@ def test_stop_ends_the_job_as_stopped(env: RunStore) -> None:
     at.button[[b.label for b in at.button].index("Stop")].click().run()
     _poll(at, env, run_id, {"stopped"}, timeout=30)
     assert env.load(run_id).status == "stopped"
-    assert "Stopped after" in _texts(at)
+    assert "Stopped after" in texts(at)
 
 
 def test_invalid_custom_layer_shows_message_and_starts_nothing(env: RunStore) -> None:
@@ -119,7 +84,7 @@ def test_invalid_custom_layer_shows_message_and_starts_nothing(env: RunStore) ->
     uid = at.session_state["editor_layers"][0]["_uid"]  # conv1 of the Model 1 starting point
     at.selectbox(key=f"le_{uid}_padding").set_value("valid")
     at.number_input(key=f"le_{uid}_kernel_size").set_value(28).run()
-    text = _texts(at)
+    text = texts(at)
     assert "larger than the incoming 1x1 map" in text, text
     start = next(b for b in at.button if b.label == "Start training")
     assert start.disabled

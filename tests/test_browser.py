@@ -7,27 +7,12 @@ Screenshots of every step go to $FMNIST_SCREENSHOTS or a temp folder (printed).
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, screenshot_folder, serve_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
@@ -35,50 +20,17 @@ if not Path(CHROMIUM).exists():
     pytest.skip("Chromium not installed (apt-get install chromium)", allow_module_level=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """A real `streamlit run dashboard.py` on a free port, on the bundled sample data."""
+    """The app over an empty run store."""
     runs = tmp_path_factory.mktemp("runs")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "FMNIST_RUNS_DIR": str(runs),
-        "FMNIST_DATA_DIR": str(ROOT / "fmnist_viz" / "sample_data"),
-        "FMNIST_OFFLINE": "1",
-    }
-    cmd = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port)]
-    cmd += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start")
-    yield url, runs
-    proc.terminate()
-    proc.wait(timeout=20)
+    with serve_app(runs) as url:
+        yield url, runs
 
 
 @pytest.fixture(scope="module")
 def shots() -> Path:
-    folder = Path(os.environ.get("FMNIST_SCREENSHOTS") or tempfile.mkdtemp(prefix="fmnist-shots-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    print(f"screenshots in {folder}")
-    return folder
+    return screenshot_folder()
 
 
 def _nav(page, title: str) -> None:
@@ -103,7 +55,7 @@ def _run_meta(runs: Path) -> dict:
 def test_train_watch_switch_stop_and_find(server, shots) -> None:
     url, runs = server
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1800})
         page.goto(f"{url}/train")
         page.get_by_text("Start training").wait_for(timeout=30_000)

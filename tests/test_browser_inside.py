@@ -6,27 +6,13 @@ Screenshots go to $FMNIST_SCREENSHOTS or a temp folder (printed).
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, screenshot_folder, serve_app
+
 LAYERS = ("conv1", "pool1", "conv2", "pool2")
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -34,52 +20,20 @@ playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright n
 if not Path(CHROMIUM).exists():
     pytest.skip("Chromium not installed (apt-get install chromium)", allow_module_level=True)
 
-from test_pages_inside import SAMPLE, tiny_store  # noqa: E402  (trains once per session)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.test_pages_inside import tiny_store  # noqa: E402  (trains once per session)
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """`streamlit run dashboard.py` on a free port over a store holding a tiny Model 2 run."""
+    """The app over a store holding a tiny Model 2 run."""
     store, ids = tiny_store(tmp_path_factory.getbasetemp())
-    port = _free_port()
-    env = {
-        **os.environ,
-        "FMNIST_RUNS_DIR": str(store.root),
-        "FMNIST_DATA_DIR": str(SAMPLE),
-        "FMNIST_OFFLINE": "1",
-    }
-    cmd = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port)]
-    cmd += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start")
-    yield f"http://127.0.0.1:{port}", ids["model2"]
-    proc.terminate()
-    proc.wait(timeout=20)
+    with serve_app(store.root) as url:
+        yield url, ids["model2"]
 
 
 @pytest.fixture(scope="module")
 def shots() -> Path:
-    folder = Path(os.environ.get("FMNIST_SCREENSHOTS") or tempfile.mkdtemp(prefix="fmnist-shots-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    print(f"screenshots in {folder}")
-    return folder
+    return screenshot_folder()
 
 
 def _titles(page) -> list[str]:
@@ -90,7 +44,7 @@ def _titles(page) -> list[str]:
 def test_feature_maps_link_renders_every_layer(server, shots) -> None:
     url, run_id = server
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 2600})
         page.goto(f"{url}/feature_maps?run={run_id}&img=0")
         page.get_by_text("dropout1 (Dropout)").first.wait_for(timeout=60_000)

@@ -5,11 +5,9 @@ from __future__ import annotations
 import base64
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
-import streamlit as st
 from scipy import stats as sp_stats
 from streamlit.runtime.memory_media_file_storage import _calculate_file_id
 from streamlit.testing.v1 import AppTest
@@ -20,12 +18,8 @@ from fmnist_viz.data import load_fashion_mnist
 from fmnist_viz.runs import RunStore, write_test_results
 from fmnist_viz.stats import STUDY_REFERENCE, welch_t_test
 from fmnist_viz.training import TrainConfig, evaluate_probabilities
+from tests.apptest_support import SAMPLE, open_page, texts
 from tests.test_compare import add_run
-from ui import shell
-
-ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "dashboard.py")
-SAMPLE = ROOT / "fmnist_viz" / "sample_data"
 
 TINY = {
     "name": "tiny",
@@ -50,23 +44,6 @@ HISTORY = [
     (2, 0.35, 0.88, 0.36, 0.87, 2),
     (3, 0.2, 0.92, 0.33, 0.89, 2),
 ]
-
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RunStore:
-    """A fresh run store and the bundled sample; caches cleared so the app picks them up."""
-    monkeypatch.setenv("FMNIST_RUNS_DIR", str(tmp_path / "runs"))
-    monkeypatch.setenv("FMNIST_DATA_DIR", str(SAMPLE))
-    monkeypatch.setenv("FMNIST_OFFLINE", "1")
-    # streamlit.testing runs page scripts in legacy mode on every run: draw the shell inline
-    # each time (no one-off rerun), so widget ids stay the same from run to run
-    monkeypatch.setattr(shell, "_switched", True)
-    st.cache_resource.clear()
-    yield RunStore(tmp_path / "runs")
-    from ui import resources
-
-    resources.job_manager().shutdown(wait=True)
-    st.cache_resource.clear()
 
 
 def crafted_predictions(labels: np.ndarray, seed: int) -> np.ndarray:
@@ -107,21 +84,7 @@ def runs(env: RunStore) -> dict[str, str]:
 
 
 def _app(page: str, run: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    if run:
-        at.query_params["run"] = run
-    at.run()
-    assert not at.exception, at.exception
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
-
-
-def _texts(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    for kind in (at.success, at.info, at.warning, at.error, at.subheader):
-        parts += [e.value for e in kind]
-    return "\n".join(str(p) for p in parts)
+    return open_page(page, **({"run": run} if run else {}))
 
 
 def _array(value) -> np.ndarray:
@@ -180,9 +143,9 @@ def test_compare_tables_charts_welch_and_export(env: RunStore, runs: dict[str, s
     reading = welch_t_test(TESTS[GROUP_1], TESTS[GROUP_2]).reading(
         label_a="Model 1", label_b="Model 2"
     )
-    assert reading in _texts(at)
+    assert reading in texts(at)
     p = sp_stats.ttest_ind(TESTS[GROUP_1], TESTS[GROUP_2], equal_var=False).pvalue
-    assert f"p = {p:.3g}" in _texts(at)
+    assert f"p = {p:.3g}" in texts(at)
 
     series, _ = load_series(env, at.multiselect(key="cmp_pick").value)
     expected = {"runs.csv": run_table_csv(series), "histories.csv": histories_csv(series)}
@@ -200,7 +163,7 @@ def test_compare_whole_group_and_individual_runs(env: RunStore, runs: dict[str, 
     at.button(key="cmp_group_only").click().run()
     model2 = [runs[f"model2 seed {i}"] for i in (1, 2, 3)] + [runs["stopped"]]  # same config
     assert at.multiselect(key="cmp_pick").value == model2
-    assert "Select runs of two configurations" in _texts(at)
+    assert "Select runs of two configurations" in texts(at)
     row = _table(at, "mean").set_index("configuration").loc[GROUP_2]
     assert (row["runs"], row["n"]) == (4, 3)  # the stopped run has no test score
     at.selectbox(key="cmp_group").set_value(GROUP_1)
@@ -230,7 +193,7 @@ def test_repeat_queues_new_seeds_and_adds_them_when_done(
     for r in new:
         assert r.get("config")["train_limit"] == 200 and r.get("config")["epochs"] == 1
         assert r.get("owner") == at.session_state["owner"]
-    assert "Queued 2 run(s) of " + GROUP_TINY in _texts(at)
+    assert "Queued 2 run(s) of " + GROUP_TINY in texts(at)
     jobs = [bar.proto.text for bar in at.get("progress")]  # the page's list of this session's jobs
     assert any(line.startswith("tiny seed 6: ") for line in jobs), jobs
 
@@ -299,7 +262,7 @@ def test_evaluate_gallery_filtered_to_a_pair(env: RunStore, runs: dict[str, str]
     assert set(shown) <= set(pair.tolist())
     titles = [a["text"] for a in gallery["layout"]["annotations"]]
     assert all(t.startswith("Shirt →<br>T-shirt/top") for t in titles)
-    assert f"of {pair.size:,} matching mistakes" in _texts(at)
+    assert f"of {pair.size:,} matching mistakes" in texts(at)
 
 
 def test_evaluate_says_a_stopped_run_has_no_predictions(
@@ -307,7 +270,7 @@ def test_evaluate_says_a_stopped_run_has_no_predictions(
 ) -> None:
     at = _app("pages/evaluate.py")
     at.selectbox(key="eval_run").set_value(runs["stopped"]).run()
-    text = _texts(at)
+    text = texts(at)
     assert "**stopped run** has no test predictions" in text
     assert "stopped before the end" in text
     assert not at.get("plotly_chart")

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import streamlit as st
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
@@ -24,10 +23,9 @@ from fmnist_viz.imaging import ImageError
 from fmnist_viz.probes import prober_for, zero_shares
 from fmnist_viz.runs import RunStore, execute_run
 from fmnist_viz.training import TrainConfig
-from ui import image_picker, shell
+from tests.apptest_support import SAMPLE, app_env, open_page, texts
+from ui import image_picker
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "fmnist_viz" / "sample_data"
 TINY = TrainConfig(epochs=2, train_limit=300, seed=3)
 _TRAINED: dict[str, Path] = {}
 
@@ -60,35 +58,15 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunStore, dict[st
 def env(trained, monkeypatch: pytest.MonkeyPatch) -> tuple[RunStore, dict[str, str]]:
     """The tiny runs' store and the sample data; caches cleared so the app picks them up."""
     store, _ = trained
-    monkeypatch.setenv("FMNIST_RUNS_DIR", str(store.root))
-    monkeypatch.setenv("FMNIST_DATA_DIR", str(SAMPLE))
-    monkeypatch.setenv("FMNIST_OFFLINE", "1")
-    monkeypatch.setattr(shell, "_switched", True)  # legacy mode in AppTest: shell drawn inline
-    st.cache_resource.clear()
-    yield trained
-    from ui import resources
-
-    resources.job_manager().shutdown(wait=True)
-    st.cache_resource.clear()
+    with app_env(monkeypatch, store.root):
+        yield trained
 
 
 def _open(page: str, run_id: str | None = None, img: int | None = 0) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    if run_id:
-        at.query_params["run"] = run_id
+    query = {"run": run_id} if run_id else {}
     if img is not None:
-        at.query_params["img"] = str(img)
-    at.run()
-    at.switch_page(f"pages/{page}").run()
-    assert not at.exception, at.exception
-    return at
-
-
-def _texts(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    for kind in (at.success, at.info, at.warning, at.error, at.subheader):
-        parts += [e.value for e in kind]
-    return "\n".join(str(p) for p in parts)
+        query["img"] = str(img)
+    return open_page(f"pages/{page}", **query)
 
 
 def _charts(node) -> dict[str, dict]:
@@ -125,7 +103,7 @@ def _png() -> bytes:
 def test_no_active_run_says_where_to_get_one(env) -> None:
     for page in ("feature_maps.py", "kernels.py", "relu.py", "dropout.py"):
         at = _open(page)
-        assert "No active run: pick one on the Runs page or train one" in _texts(at)
+        assert "No active run: pick one on the Runs page or train one" in texts(at)
         links = {link.proto.page for link in at.get("page_link")}
         assert {"runs", "train"} <= links, links
         assert not at.get("plotly_chart")
@@ -136,10 +114,10 @@ def test_unusable_model_gives_a_message_not_a_traceback(env) -> None:
     info = store.create(preset("model1"), TINY, name="broken model", arch="model1")
     try:
         at = _open("feature_maps.py", info.id)
-        assert "has no saved model yet" in _texts(at)
+        assert "has no saved model yet" in texts(at)
         (info.path / "model.keras").write_bytes(b"not a keras archive")
         at = _open("kernels.py", info.id)
-        assert "cannot be used" in _texts(at) and not at.exception
+        assert "cannot be used" in texts(at) and not at.exception
     finally:
         store.delete(info.id)
 
@@ -164,7 +142,7 @@ def test_picker_upload_path_and_bad_file(env) -> None:
     assert not at.exception, at.exception
     kept = at.session_state["picker_uploaded"]
     assert kept["name"] == "shirt.png" and kept["image"].shape == (28, 28)
-    assert "Inverted it" in _texts(at)  # the conversion steps are listed
+    assert "Inverted it" in texts(at)  # the conversion steps are listed
     charts = _charts(at)
     assert "true" not in _title(charts["prediction_bars"])  # no label for an upload
     assert len([k for k in charts if k.startswith("fm_grid_")]) == 5
@@ -172,7 +150,7 @@ def test_picker_upload_path_and_bad_file(env) -> None:
     at.file_uploader(key="picker_upload").set_value(("broken.png", b"garbage", "image/png")).run()
     assert not at.exception
     assert any("not a picture we can read" in e.value for e in at.error)
-    assert "Still showing your previous picture, shirt.png." in _texts(at)
+    assert "Still showing your previous picture, shirt.png." in texts(at)
 
 
 def test_picker_random_class_is_stable_until_rerolled(env) -> None:
@@ -253,9 +231,9 @@ def test_feature_maps_detail_and_side_by_side(env) -> None:
     assert at.selectbox(key="fm_other").value == ids["model1"]
 
     at.radio(key="fm_compare").set_value("this run at two epochs").run()
-    assert "convolution weights only" in _texts(at)
+    assert "convolution weights only" in texts(at)
     assert at.select_slider(key="fm_epochs").value == (0, 2)
-    assert "**Epoch 0** (before training)" in _texts(at) and "**Epoch 2**" in _texts(at)
+    assert "**Epoch 0** (before training)" in texts(at) and "**Epoch 2**" in texts(at)
     charts = _charts(at.tabs[2])
     first, last = _title(charts["fm_epoch_a"]), _title(charts["fm_epoch_b"])
     assert first.startswith("conv1 · 28×28×32") and last.startswith("conv1 · 28×28×32")
@@ -307,7 +285,7 @@ def test_relu_pairs_and_zero_shares_match_the_model(env) -> None:
     values = {m.label: m.value for m in at.metric}
     assert values["Zeroed, this image"] == f"{shares['conv2']:.1%}"  # the last layer's metric
     assert "Zeroed, average of 256 test images" in values
-    assert "dead filter" in _texts(at).lower()
+    assert "dead filter" in texts(at).lower()
     at.slider(key="relu_channel_conv1").set_value(4).run()
     assert _title(_charts(at)["relu_conv1"]).startswith("ReLU on channel 4:")
 
@@ -318,7 +296,7 @@ def test_relu_pairs_and_zero_shares_match_the_model(env) -> None:
 def test_dropout_scale_mc_spread_and_study_table(env) -> None:
     _, ids = env
     at = _open("dropout.py", ids["model2"])
-    text = _texts(at)
+    text = texts(at)
     assert "1/(1−0.3) = **1.4286**" in text
     assert text.count("kept units = 1.4286") == 2  # measured on both dropout layers
     assert {"dropout_dropout1", "dropout_dropout2", "mc_bars"} <= set(_charts(at))
@@ -347,8 +325,8 @@ def test_dropout_page_without_dropout_suggests_model2(env) -> None:
         build_model(spec).save(info.path / "model.keras")
         store.update(info.id, status="stopped")
         at = _open("dropout.py", info.id)
-        assert "This model has no dropout layer" in _texts(at)
-        assert "Model 2" in _texts(at)
+        assert "This model has no dropout layer" in texts(at)
+        assert "Model 2" in texts(at)
         assert not _charts(at)
     finally:
         store.delete(info.id)

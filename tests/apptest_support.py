@@ -1,0 +1,57 @@
+"""Shared helpers for the streamlit.testing page tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from ui import shell
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "dashboard.py")
+SAMPLE = ROOT / "fmnist_viz" / "sample_data"
+
+
+@contextmanager
+def app_env(monkeypatch: pytest.MonkeyPatch, runs_dir: Path) -> Iterator[None]:
+    """Point the app at a run store and the bundled sample; fresh caches; jobs shut down after."""
+    monkeypatch.setenv("FMNIST_RUNS_DIR", str(runs_dir))
+    monkeypatch.setenv("FMNIST_DATA_DIR", str(SAMPLE))
+    monkeypatch.setenv("FMNIST_OFFLINE", "1")
+    # streamlit.testing runs page scripts in legacy mode on every run: draw the shell inline
+    # each time (no one-off rerun), so widget ids stay the same from run to run
+    monkeypatch.setattr(shell, "_switched", True)
+    st.cache_resource.clear()
+    try:
+        yield
+    finally:
+        from ui import resources
+
+        resources.job_manager().shutdown(wait=True)
+        st.cache_resource.clear()
+
+
+def open_page(page: str | None = None, **query: str) -> AppTest:
+    """Run the app (with URL query parameters), then switch to a page; no exception allowed."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    if page:
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """All markdown, captions, alerts and subheaders of the page, as one string."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    for kind in (at.success, at.info, at.warning, at.error, at.subheader):
+        parts += [e.value for e in kind]
+    return "\n".join(str(p) for p in parts)

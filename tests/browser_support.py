@@ -1,0 +1,74 @@
+"""Shared plumbing for the real-browser tests: a `streamlit run` server and Chromium settings.
+
+Needs Debian's Chromium (/usr/bin/chromium) and the playwright package; the test modules skip
+with a reason otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.apptest_support import ROOT, SAMPLE
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serve_app(runs_dir: Path, timeout: float = 60) -> Iterator[str]:
+    """`streamlit run dashboard.py` on a free port over a run store and the bundled sample."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "FMNIST_RUNS_DIR": str(runs_dir),
+        "FMNIST_DATA_DIR": str(SAMPLE),
+        "FMNIST_OFFLINE": "1",
+    }
+    cmd = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port)]
+    cmd += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.time() + timeout
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if time.time() > deadline or proc.poll() is not None:
+                    raise RuntimeError("streamlit did not start") from None
+                time.sleep(0.3)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def screenshot_folder() -> Path:
+    """$FMNIST_SCREENSHOTS, or a new temp folder (printed so a person can look)."""
+    folder = Path(os.environ.get("FMNIST_SCREENSHOTS") or tempfile.mkdtemp(prefix="fmnist-shots-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"screenshots in {folder}")
+    return folder
