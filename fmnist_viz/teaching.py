@@ -281,7 +281,8 @@ PAGE_INTROS: dict[str, str] = {
     ),
     "dropout": (
         "Drops a random fraction p of a layer's units and rescales the survivors by 1/(1−p). "
-        "Change p and sample again to see that each training step silences a different set."
+        "Press Re-sample or change the seed to see that each training step silences a "
+        "different set, and try MC dropout to see how unsure the model is about one image."
     ),
     "compare": (
         "Puts the learning curves of two models side by side, with the train − validation gap "

@@ -141,11 +141,7 @@ def _formats() -> dict:
 
 st.title("Dropout")
 st.caption(PAGE_INTROS["dropout"])
-run_id = models.require_active_run()
-data = resources.dataset_or_error() if run_id else None
-prober = models.prober(run_id) if data is not None else None
-if prober is None:
-    st.stop()
+run_id, data, prober, _ = image_picker.probe_setup(with_image=False)
 
 rates = prober.dropout_rates()
 image = None

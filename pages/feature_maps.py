@@ -128,19 +128,7 @@ def versus_epochs(run_id: str, image: dict) -> None:
 
 st.title("Feature maps")
 st.caption(PAGE_INTROS["feature_maps"])
-run_id = models.require_active_run()
-data = resources.dataset_or_error() if run_id else None
-prober = models.prober(run_id) if data is not None else None
-if prober is None:
-    st.stop()
-
-top_left, top_right = st.columns(2)
-with top_left:
-    image = image_picker.pick_image(data, run_id)
-if image is None:
-    st.stop()
-with top_right:
-    image_picker.prediction_panel(prober, image["image"], image["label"])
+run_id, data, prober, image = image_picker.probe_setup()
 
 maps = [o for o in prober.layer_outputs(image["image"]) if o.is_map]
 main, notes = st.columns([3, 1])

@@ -6,7 +6,7 @@ import streamlit as st
 from fmnist_viz.figures.maps import relu_pair, relu_share_bars
 from fmnist_viz.probes import LayerOutput, ReluStats, zero_shares
 from fmnist_viz.teaching import PAGE_INTROS
-from ui import image_picker, models, resources
+from ui import image_picker, models
 from ui.shell import ensure_shell
 
 ensure_shell()
@@ -49,19 +49,7 @@ def layer_section(out: LayerOutput, stats: ReluStats, image_share: float, n_imag
 
 st.title("ReLU")
 st.caption(PAGE_INTROS["relu"])
-run_id = models.require_active_run()
-data = resources.dataset_or_error() if run_id else None
-prober = models.prober(run_id) if data is not None else None
-if prober is None:
-    st.stop()
-
-top_left, top_right = st.columns(2)
-with top_left:
-    image = image_picker.pick_image(data, run_id)
-if image is None:
-    st.stop()
-with top_right:
-    image_picker.prediction_panel(prober, image["image"], image["label"])
+run_id, data, prober, image = image_picker.probe_setup()
 
 outputs = prober.layer_outputs(image["image"])
 shares = zero_shares(outputs)

@@ -6,7 +6,6 @@ import functools
 import math
 import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -42,7 +41,6 @@ KNOWN_KEY = "cmp_known_finished"  # finished runs seen at the last look (to incl
 JOBS_KEY = "_cmp_jobs_active"
 FLASH_KEY = "cmp_flash"
 FEATURE_MAPS = "pages/feature_maps.py"
-ROOT = Path(__file__).resolve().parents[1]
 MULTIPLES_COLS = 3
 FOUR = st.column_config.NumberColumn(format="%.4f")
 
@@ -446,13 +444,9 @@ def _tile(row: pd.Series) -> str:
 
 def open_in_feature_maps(store: RunStore, rows: pd.DataFrame, run_id: str) -> None:
     """Pick one gallery image and open it on the Feature maps page (when that page exists)."""
-    if not (ROOT / FEATURE_MAPS).exists():
-        return
     labels = {int(r["index"]): _tile(r) for _, r in rows.iterrows()}
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     index = c1.selectbox("Image", list(labels), format_func=labels.get, key="eval_open_pick")
     if c2.button("Open in Feature maps", key="eval_open"):
-        st.session_state["image_index"] = int(index)
-        st.session_state["image_source"] = "test"
         state.set_active_runs([run_id, *state.active_runs(store)])  # the page shows this run
         st.switch_page(FEATURE_MAPS, query_params={"img": str(index), "run": run_id})

@@ -21,7 +21,7 @@ from fmnist_viz.data import FashionMNIST
 from fmnist_viz.figures.maps import probability_bars
 from fmnist_viz.imaging import ImageError, convert_upload, open_image, upright_image
 from fmnist_viz.probes import Prober
-from ui import models, state
+from ui import models, resources, state
 
 MODES = {
     "index": "Test image by number",
@@ -223,3 +223,23 @@ def prediction_panel(
     if narrow:
         fig.update_layout(title_text=fig.layout.title.text.replace(" · ", "<br>"), margin_t=70)
     st.plotly_chart(fig, key=key)
+
+
+def probe_setup(with_image: bool = True) -> tuple[str, FashionMNIST, Prober, Pick | None]:
+    """The inside pages' common start: active run, data, its prober, and (optionally) the
+    chosen image beside its prediction. Stops the page with a message when one is missing."""
+    run_id = models.require_active_run()
+    data = resources.dataset_or_error() if run_id else None
+    prober = models.prober(run_id) if data is not None else None
+    if prober is None:
+        st.stop()
+    if not with_image:
+        return run_id, data, prober, None
+    top_left, top_right = st.columns(2)
+    with top_left:
+        image = pick_image(data, run_id)
+    if image is None:
+        st.stop()
+    with top_right:
+        prediction_panel(prober, image["image"], image["label"])
+    return run_id, data, prober, image
