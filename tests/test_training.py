@@ -253,21 +253,21 @@ def test_restores_the_best_val_loss_weights() -> None:
 
 
 def test_cooperative_stop_mid_epoch() -> None:
-    calls = {"n": 0}
-    stop_after = STEPS + 3  # in the middle of epoch 2
+    asked = {"n": 0}
+    # should_stop is asked once before training, before every batch and after every epoch:
+    # say yes from the 4th batch of epoch 2 on, so exactly STEPS + 4 batches run
+    first_yes = 1 + STEPS + 1 + 4
 
     def should_stop() -> bool:
-        return calls["n"] >= stop_after
+        asked["n"] += 1
+        return asked["n"] >= first_yes
 
-    class Counter(Recorder):
-        def on_batch(self, progress: BatchProgress) -> None:
-            super().on_batch(progress)
-            calls["n"] += 1
-
-    counter = Counter()
+    counter = Recorder()
     result = training.train(TINY_SPEC, TrainConfig(epochs=5, seed=1), DATA, [counter], should_stop)
     assert result.status == "stopped"
-    assert len(counter.batches) == stop_after  # no batch ran after the stop was asked for
+    assert len(counter.batches) == STEPS + 4  # the batch starting at the request is the last
+    assert asked["n"] == first_yes  # nothing asked (and nothing run) after the stop
+    assert [(p.epoch, p.batch) for p in counter.batches[-2:]] == [(2, 3), (2, 4)]
     assert [r.epoch for r in result.history] == [1]
     assert [r.epoch for r, _ in counter.epochs] == [1]
     assert result.test is None and result.probabilities is None
@@ -276,17 +276,14 @@ def test_cooperative_stop_mid_epoch() -> None:
 
 
 def test_stop_at_an_epoch_boundary_keeps_that_epoch() -> None:
-    calls = {"n": 0}
+    asked = {"n": 0}
 
-    class Counter(Recorder):
-        def on_batch(self, progress: BatchProgress) -> None:
-            super().on_batch(progress)
-            calls["n"] += 1
+    def should_stop() -> bool:  # yes when asked after epoch 1 (call 1 + STEPS + 1)
+        asked["n"] += 1
+        return asked["n"] >= 1 + STEPS + 1
 
-    counter = Counter()
-    result = training.train(
-        TINY_SPEC, TrainConfig(epochs=3, seed=1), DATA, [counter], lambda: calls["n"] >= STEPS
-    )
+    counter = Recorder()
+    result = training.train(TINY_SPEC, TrainConfig(epochs=3, seed=1), DATA, [counter], should_stop)
     assert result.status == "stopped"
     assert [r.epoch for r in result.history] == [1]
     assert len(counter.batches) == STEPS
