@@ -31,7 +31,7 @@ def plain_fit(spec: dict, data, config) -> tuple[float, int]:
     import keras
 
     from fmnist_viz.architectures import build_model
-    from fmnist_viz.training import compile_model, one_hot, protocol_split, seed_everything
+    from fmnist_viz.training import compile_model, fit, protocol_split, seed_everything
 
     class EpochClock(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):
@@ -46,15 +46,7 @@ def plain_fit(spec: dict, data, config) -> tuple[float, int]:
     split = protocol_split(data, config)
     model = build_model(spec)
     compile_model(model, config)
-    model.fit(
-        split.x_train,
-        one_hot(split.y_train),
-        batch_size=config.batch_size,
-        epochs=config.epochs,
-        validation_data=(split.x_val, one_hot(split.y_val)),
-        callbacks=[EpochClock()],
-        verbose=0,
-    )
+    fit(model, split, config, [EpochClock()])
     return statistics.mean(seconds[1:]), len(split.x_train)
 
 

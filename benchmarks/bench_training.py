@@ -67,7 +67,7 @@ def run_plain(spec, config, split) -> Timing:
     import keras
 
     from fmnist_viz.architectures import build_model
-    from fmnist_viz.training import compile_model, one_hot, seed_everything
+    from fmnist_viz.training import compile_model, fit, seed_everything
 
     marks: list[float] = []
 
@@ -82,15 +82,7 @@ def run_plain(spec, config, split) -> Timing:
     seed_everything(config.seed)
     model = build_model(spec)
     compile_model(model, config)
-    model.fit(
-        split.x_train,
-        one_hot(split.y_train),
-        batch_size=config.batch_size,
-        epochs=config.epochs,
-        validation_data=(split.x_val, one_hot(split.y_val)),
-        callbacks=[Marks()],
-        verbose=0,
-    )
+    fit(model, split, config, [Marks()])
     return Timing(len(split.x_train), marks)
 
 

@@ -398,6 +398,19 @@ def compile_model(model: keras.Model, config: TrainConfig) -> None:
     )
 
 
+def fit(model: keras.Model, split: Split, config: TrainConfig, callbacks: list) -> None:
+    """The protocol's `model.fit` call (also the plain baseline of the benchmarks)."""
+    model.fit(
+        split.x_train,
+        one_hot(split.y_train),
+        batch_size=config.batch_size,
+        epochs=config.epochs,
+        validation_data=(split.x_val, one_hot(split.y_val)),
+        callbacks=callbacks,
+        verbose=0,
+    )
+
+
 def train(
     spec: dict[str, Any],
     config: TrainConfig,
@@ -436,15 +449,7 @@ def train(
     live = _live_callback_class()(list(observers), should_stop, info, config.batch_size)
     t0 = time.perf_counter()
     if not should_stop():
-        model.fit(
-            split.x_train,
-            one_hot(split.y_train),
-            batch_size=config.batch_size,
-            epochs=config.epochs,
-            validation_data=(split.x_val, one_hot(split.y_val)),
-            callbacks=[live],
-            verbose=0,
-        )
+        fit(model, split, config, [live])
     else:
         live.stopped = True
     if live.best_weights is not None:
