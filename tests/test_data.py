@@ -14,19 +14,8 @@ import numpy as np
 import pytest
 
 from fmnist_viz import data
+from tests.data_support import ROOT, SKIP_REAL, real_dir
 
-ROOT = Path(__file__).resolve().parents[1]
-
-REAL_DIRS = tuple(
-    Path(d)
-    for d in (
-        os.environ.get("FMNIST_DATA_DIR", ""),
-        "/work/shared/data/fashion-mnist",
-        ROOT.parent / "shared/data/fashion-mnist",
-    )
-    if d
-)
-SKIP_REAL = "full Fashion-MNIST not found ($FMNIST_DATA_DIR, /work/shared/data, ../shared/data)"
 N_TRAIN, N_TEST = 20, 5
 
 
@@ -76,11 +65,6 @@ def synthetic(tmp_path: Path) -> tuple[Path, dict[str, np.ndarray]]:
     """A valid synthetic IDX directory and the arrays written into it."""
     arrays = synthetic_arrays()
     return write_dir(tmp_path / "synthetic", arrays), arrays
-
-
-def real_dir() -> Path | None:
-    """The full Fashion-MNIST directory from the shared folder, if present."""
-    return next((d for d in REAL_DIRS if (d / f"{data.TRAIN_IMAGES}.gz").is_file()), None)
 
 
 # ----------------------------------------------------------------------------- synthetic data

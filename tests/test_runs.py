@@ -19,6 +19,7 @@ from fmnist_viz import data as fdata
 from fmnist_viz import runs
 from fmnist_viz.runs import RunError, RunStore
 from fmnist_viz.training import BatchProgress, Observer, TrainConfig
+from tests.data_support import block_images
 
 TINY_SPEC = {
     "name": "tiny",
@@ -31,17 +32,6 @@ TINY_SPEC = {
 }
 N_TRAIN, N_TEST, EPOCHS = 360, 60, 2
 HOSTILE_IDS = ["../x", "/etc", "a/../../b", "..", "", ".", "a\\b", "x" * 200, "..hidden"]
-
-
-def block_images(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Noisy images whose class is a bright block at a class-dependent place."""
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, 10, n).astype(np.uint8)
-    images = rng.integers(0, 60, (n, 28, 28)).astype(np.uint8)
-    for i, label in enumerate(labels):
-        row, col = divmod(int(label), 5)
-        images[i, 2 + row * 13 : 12 + row * 13, 1 + col * 5 : 6 + col * 5] = 220
-    return images, labels
 
 
 def write_idx(path: Path, array: np.ndarray) -> None:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import math
-import os
 import types
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,18 +18,7 @@ from fmnist_viz.training import (
     StartInfo,
     TrainConfig,
 )
-
-ROOT = Path(__file__).resolve().parents[1]
-REAL_DIRS = tuple(
-    Path(d)
-    for d in (
-        os.environ.get("FMNIST_DATA_DIR", ""),
-        "/work/shared/data/fashion-mnist",
-        ROOT.parent / "shared/data/fashion-mnist",
-    )
-    if d
-)
-SKIP_REAL = "full Fashion-MNIST not found ($FMNIST_DATA_DIR, /work/shared/data, ../shared/data)"
+from tests.data_support import SKIP_REAL, block_images, real_dir
 
 TINY_SPEC = {
     "name": "tiny",
@@ -45,17 +32,6 @@ TINY_SPEC = {
 N_TRAIN, N_TEST = 600, 100
 N_VAL = N_TRAIN // 12  # the 1/12 rule: 50 validation images, 550 for training
 STEPS = math.ceil((N_TRAIN - N_VAL) / 64)  # 9 batches per epoch
-
-
-def block_images(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Noisy images whose class is a bright 10x5 block at a class-dependent place."""
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, 10, n).astype(np.uint8)
-    images = rng.integers(0, 60, (n, 28, 28)).astype(np.uint8)
-    for i, label in enumerate(labels):
-        row, col = divmod(int(label), 5)
-        images[i, 2 + row * 13 : 12 + row * 13, 1 + col * 5 : 6 + col * 5] = 220
-    return images, labels
 
 
 def make_data(seed: int = 0) -> types.SimpleNamespace:
@@ -411,10 +387,6 @@ def test_evaluate_probabilities_clips_zero_probability() -> None:
 
 
 # ----------------------------------------------------------------------------- real data
-
-
-def real_dir() -> Path | None:
-    return next((d for d in REAL_DIRS if (d / "train-images-idx3-ubyte.gz").is_file()), None)
 
 
 @pytest.mark.slow
