@@ -34,9 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from fmnist_viz.architectures import load_spec
+    from fmnist_viz.config import TrainConfig
     from fmnist_viz.jobs import JobManager
-    from fmnist_viz.runs import RunStore
-    from fmnist_viz.training import TrainConfig
+    from fmnist_viz.store import RunStore
 
     spec = load_spec(args.arch)
     with tempfile.TemporaryDirectory() as tmp:

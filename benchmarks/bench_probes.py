@@ -40,7 +40,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def load_model(args: argparse.Namespace) -> tuple[Any, str]:
     """The saved run's model, or a freshly built (untrained) Model 2; and a description."""
     if args.run_id:
-        from fmnist_viz.runs import RunStore
+        from fmnist_viz.store import RunStore
 
         return RunStore(args.runs_dir).load_model(args.run_id), f"run {args.run_id}"
     import keras
@@ -63,7 +63,8 @@ def load_images(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, str]:
 
 def page_figures(prober: Any, image: np.ndarray, label: int) -> list[Any]:
     """Everything the Feature maps page computes for one image."""
-    from fmnist_viz.figures.maps import image_figure, layer_figure, probability_bars
+    from fmnist_viz.figures.maps import image_figure, layer_figure
+    from fmnist_viz.figures.probabilities import probability_bars
 
     outputs = prober.layer_outputs(image)
     figures = [image_figure(image, "Input image")]
@@ -104,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"model: {what}; data: {source}")
     print(f"{len(images)} images, {len(figures)} figures per image")
     print(f"probe build {build_ms:.0f} ms, first page (traces the probe) {first_ms:.0f} ms")
+    print(f"probe compiled {prober.traces()} time(s) for {len(images) + 1} images")
     print(f"probe alone:              median {statistics.median(probe):6.1f} ms")
     worst = max(page)
     print(f"probe + all page figures: median {median:.1f} ms, p90 {p90:.1f} ms, max {worst:.1f} ms")

@@ -88,8 +88,10 @@ def run_plain(spec, config, split) -> Timing:
 
 def run_engine(spec, config, data) -> Timing:
     """(b) The engine's train() with a run recorder and the STOP-file check."""
-    from fmnist_viz.runs import RunRecorder, RunStore
-    from fmnist_viz.training import Observer, train
+    from fmnist_viz.events import Observer
+    from fmnist_viz.recorder import RunRecorder
+    from fmnist_viz.store import RunStore
+    from fmnist_viz.training import train
 
     marks: list[float] = []
 
@@ -118,8 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from fmnist_viz.architectures import load_spec, summarize
+    from fmnist_viz.config import TrainConfig
     from fmnist_viz.data import load_fashion_mnist
-    from fmnist_viz.training import TrainConfig, protocol_split
+    from fmnist_viz.training import protocol_split
 
     data = load_fashion_mnist(args.data_dir)
     print(f"data: {data.describe()}")

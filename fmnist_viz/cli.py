@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from fmnist_viz.architectures import PRESETS, SpecError, load_spec, summarize
-from fmnist_viz.training import BatchProgress, ConfigError, EpochRecord, Observer, TrainConfig
+from fmnist_viz.config import OPTIMIZERS, ConfigError, TrainConfig
+from fmnist_viz.events import BatchProgress, EpochRecord, Observer
 
 
 class UsageError(Exception):
@@ -27,49 +28,50 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _positive(text: str) -> int:
+def _whole(text: str) -> int:
+    """An argument that must be a whole number (its range is checked by TrainConfig)."""
     try:
-        value = int(text)
+        return int(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from exc
+
+
+def _positive(text: str) -> int:
+    """A count that must be at least 1."""
+    value = _whole(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
     return value
 
 
-def _seed(text: str) -> int:
+def _number(text: str) -> float:
+    """An argument that must be a number (its range is checked by TrainConfig)."""
     try:
-        value = int(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from exc
-    if not 0 <= value < 2**31:
-        raise argparse.ArgumentTypeError("the seed must be between 0 and 2147483647")
-    return value
-
-
-def _rate(text: str) -> float:
-    try:
-        value = float(text)
+        return float(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from exc
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a number above 0")
-    return value
 
 
 def _add_training_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--epochs", type=_positive, default=10, help="epochs (default 10)")
-    p.add_argument("--batch-size", type=_positive, default=64, help="batch size (default 64)")
-    p.add_argument("--learning-rate", type=_rate, default=0.001, help="default 0.001")
-    p.add_argument("--optimizer", choices=("adam", "sgd", "rmsprop"), default="adam")
-    p.add_argument("--train-limit", type=_positive, help="train on the first N training images")
-    p.add_argument("--seed", type=_seed, help="random seed (drawn when omitted)")
+    """The training settings shared by train and reproduce (defaults: the study's protocol)."""
+    d = TrainConfig()
+    p.add_argument("--epochs", type=_whole, default=d.epochs, help=f"default {d.epochs}")
+    p.add_argument(
+        "--batch-size", type=_whole, default=d.batch_size, help=f"default {d.batch_size}"
+    )
+    p.add_argument(
+        "--learning-rate", type=_number, default=d.learning_rate, help=f"default {d.learning_rate}"
+    )
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default=d.optimizer)
+    p.add_argument("--train-limit", type=_whole, help="train on the first N training images")
+    p.add_argument("--seed", type=_whole, help="random seed (drawn when omitted)")
     p.add_argument("--runs-dir", help="run store folder (default ./runs or $FMNIST_RUNS_DIR)")
     p.add_argument("--data-dir", help="folder with the four Fashion-MNIST IDX files")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The parser of every command and its options."""
     parser = _Parser(prog="python -m fmnist_viz", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     arch_help = f"a preset ({', '.join(PRESETS)}) or a path to a JSON spec"
@@ -98,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
+    """Print a spec's layer table and parameter count."""
     spec = load_spec(args.arch)
     s = summarize(spec)
     if args.json:
@@ -136,6 +139,7 @@ class ConsolePrinter(Observer):
         self.last = 0.0
 
     def on_batch(self, p: BatchProgress) -> None:
+        """Refresh the progress line (terminals only, at most 5 times a second)."""
         if not self.tty or time.monotonic() - self.last < 0.2:
             return
         self.last = time.monotonic()
@@ -147,6 +151,7 @@ class ConsolePrinter(Observer):
         sys.stderr.flush()
 
     def on_epoch(self, r: EpochRecord, improved: bool, model: Any) -> None:
+        """One line per finished epoch."""
         mark = " *best*" if improved else ""
         sys.stderr.write(
             f"{chr(13) if self.tty else ''}{self.label}epoch {r.epoch}: loss {r.loss:.4f} "
@@ -170,7 +175,8 @@ def _config(args: argparse.Namespace, seed: int | None) -> TrainConfig:
 def _run_one(
     args: argparse.Namespace, arch: str, seed: int | None, name: str, label: str = ""
 ) -> dict[str, Any]:
-    from fmnist_viz.runs import RunStore, execute_run
+    from fmnist_viz.store import RunStore
+    from fmnist_viz.worker import execute_run
 
     spec = load_spec(arch)
     store = RunStore(args.runs_dir)
@@ -205,6 +211,7 @@ def _run_row(meta: dict[str, Any]) -> dict[str, Any]:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    """Train one run and print its scores."""
     load_spec(args.arch)  # fail fast on a bad spec, before loading data
     _config(args, args.seed)
     row = _run_one(args, args.arch, args.seed, args.name)
@@ -220,6 +227,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
+    """The study's experiment: N seeded runs per architecture, a table and Welch's test."""
     from fmnist_viz.stats import STUDY_REFERENCE, welch_t_test
     from fmnist_viz.stats import summarize as stat_summary
 
@@ -279,7 +287,8 @@ def _print_reproduce_table(table: dict[str, Any], welch: dict[str, Any] | None) 
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    from fmnist_viz.runs import RunStore
+    """List the saved runs with status and metrics; damaged ones with the reason."""
+    from fmnist_viz.store import RunStore
 
     store = RunStore(args.runs_dir)
     store.recover_interrupted()
@@ -324,7 +333,7 @@ COMMANDS = {
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     from fmnist_viz.data import DataError
-    from fmnist_viz.runs import RunError
+    from fmnist_viz.store import RunError
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:

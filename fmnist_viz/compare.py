@@ -1,4 +1,9 @@
-"""Repeated-run analysis: group runs by configuration, tabulate, test, band and inspect errors."""
+"""Repeated-run analysis: group runs by configuration, tabulate, test and band their curves.
+
+Runs whose layers and training settings are equal (seed aside) form one configuration; its
+runs are the repeats whose spread the tables, bands and Welch test describe. Test-set error
+analysis of one run lives in `evaluation.py`.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +13,16 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from fmnist_viz import CLASS_NAMES, NUM_CLASSES
 from fmnist_viz.architectures import PRESETS, normalize, preset
-from fmnist_viz.runs import RunError, RunStore
+from fmnist_viz.config import PROTOCOL_VAL_SIZE, TrainConfig
+from fmnist_viz.events import EpochRecord
 from fmnist_viz.stats import STUDY_REFERENCE, WelchResult, mean_std_band, summarize, welch_t_test
-from fmnist_viz.training import PROTOCOL_VAL_SIZE, EpochRecord, TrainConfig
+from fmnist_viz.store import RunError, RunStore
 
 CURVE_METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
 METRICS = (*CURVE_METRICS, "gap")  # gap: training accuracy − validation accuracy per epoch
@@ -54,7 +59,6 @@ GROUP_COLUMNS = (
     "study_mean",
 )
 LONG_COLUMNS = ("run_id", "run", "group", "epoch", "metric", "value")
-MISCLASSIFIED_COLUMNS = ("index", "true", "predicted", "confidence")
 
 
 # ---------------------------------------------------------------- configurations
@@ -405,88 +409,3 @@ def group_bands(
         mean, std, n = mean_std_band([_on_epoch_grid(s, metric, epochs) for s in members])
         out[group] = (epochs, mean, std, n)
     return out
-
-
-# ---------------------------------------------------------------- errors on the test set
-
-
-class ConfusedPair(NamedTuple):
-    """One off-diagonal cell: how often class `true` was predicted as `predicted`."""
-
-    true: int
-    predicted: int
-    count: int
-    share_of_true: float
-
-
-def _check_predictions(probs: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return predicted and true class arrays; ValueError for mismatched or bad inputs."""
-    probs, labels = np.asarray(probs), np.asarray(labels).astype(np.int64).ravel()
-    if probs.ndim != 2 or probs.shape[1] != NUM_CLASSES or probs.shape[0] != labels.size:
-        raise ValueError(f"need probabilities (n, {NUM_CLASSES}) and n labels, got {probs.shape}")
-    if labels.size and (labels.min() < 0 or labels.max() >= NUM_CLASSES):
-        raise ValueError(f"labels must be class numbers 0 to {NUM_CLASSES - 1}")
-    return probs.argmax(axis=1), labels
-
-
-def confusion_from_predictions(probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Return the (10, 10) confusion matrix of counts: rows true class, columns predicted."""
-    predicted, labels = _check_predictions(probs, labels)
-    confusion = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=np.int64)
-    np.add.at(confusion, (labels, predicted), 1)
-    return confusion
-
-
-def normalize_rows(confusion: np.ndarray) -> np.ndarray:
-    """Return each row divided by its total (share of the true class); empty rows stay 0."""
-    counts = np.asarray(confusion, dtype=float)
-    totals = counts.sum(axis=1, keepdims=True)
-    return np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
-
-
-def most_confused_pairs(confusion: np.ndarray, k: int = 5) -> list[ConfusedPair]:
-    """Return the k largest off-diagonal cells (count, then share, descending; zeros left out)."""
-    counts = np.asarray(confusion)
-    shares = normalize_rows(counts)
-    cells = [
-        ConfusedPair(t, p, int(counts[t, p]), float(shares[t, p]))
-        for t in range(counts.shape[0])
-        for p in range(counts.shape[1])
-        if t != p and counts[t, p] > 0
-    ]
-    cells.sort(key=lambda c: (-c.count, -c.share_of_true, c.true, c.predicted))
-    return cells[:k]
-
-
-def pairs_frame(pairs: Sequence[ConfusedPair], names: Sequence[str] = CLASS_NAMES) -> pd.DataFrame:
-    """Return confused pairs as a table with class names."""
-    rows = [(names[p.true], names[p.predicted], p.count, p.share_of_true) for p in pairs]
-    return pd.DataFrame(rows, columns=["true", "predicted", "count", "share_of_true"])
-
-
-def misclassified(
-    probs: np.ndarray,
-    labels: np.ndarray,
-    true_class: int | None = None,
-    predicted_class: int | None = None,
-    limit: int | None = 48,
-) -> pd.DataFrame:
-    """Return wrong predictions (index, true, predicted, confidence), most confident first."""
-    predicted, labels = _check_predictions(probs, labels)
-    mask = predicted != labels
-    if true_class is not None:
-        mask &= labels == true_class
-    if predicted_class is not None:
-        mask &= predicted == predicted_class
-    index = np.flatnonzero(mask)
-    confidence = np.asarray(probs, dtype=float)[index, predicted[index]]
-    order = np.lexsort((index, -confidence))[:limit]
-    return pd.DataFrame(
-        {
-            "index": index[order],
-            "true": labels[index[order]],
-            "predicted": predicted[index[order]],
-            "confidence": confidence[order],
-        },
-        columns=list(MISCLASSIFIED_COLUMNS),
-    )

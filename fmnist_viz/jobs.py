@@ -1,8 +1,8 @@
 """Background training jobs shared by all sessions of a server.
 
 Scheduling is `concurrent.futures.ProcessPoolExecutor`'s: a bounded number of worker processes
-and a FIFO queue in front of them. Each job is a run folder (see `runs.py`); a worker trains it
-with `runs.execute_run` and communicates only through that folder (progress, history, STOP
+and a FIFO queue in front of them. Each job is a run folder (see `store.py`); a worker trains it
+with `worker.run_job` and communicates only through that folder (progress, history, STOP
 file), so the same job function could run on any executor that shares the run store (e.g. a Ray
 pool) without changes here. Each job belongs to an owner (a session); only the owner can stop it.
 """
@@ -15,19 +15,11 @@ import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from fmnist_viz.runs import (
-    ACTIVE,
-    BATCHES_FILE,
-    RunError,
-    RunInfo,
-    RunStore,
-    now_iso,
-    parse_batch_lines,
-)
-from fmnist_viz.training import TrainConfig
+from fmnist_viz.config import TrainConfig
+from fmnist_viz.store import ACTIVE, RUN_FILE, RunError, RunInfo, RunStore, now_iso
+from fmnist_viz.worker import init_worker, run_job
 
 
 def default_max_parallel() -> int:
@@ -36,31 +28,6 @@ def default_max_parallel() -> int:
     if env.isdigit() and int(env) > 0:
         return int(env)
     return max(1, (os.cpu_count() or 2) // 2)
-
-
-def _init_worker(threads: int | None) -> None:
-    """Runs once in each worker process: quiet TensorFlow, share the cores fairly."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if threads:
-        import tensorflow as tf
-
-        tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(threads)
-
-
-def run_job(root: str, run_id: str, data_dir: str | None) -> str:
-    """The worker side of a job: train one run folder; returns its final status."""
-    store = RunStore(root)
-    return str(_execute(store, run_id, data_dir).get("status"))
-
-
-def _execute(store: RunStore, run_id: str, data_dir: str | None) -> dict[str, Any]:
-    from fmnist_viz.runs import execute_run
-
-    try:
-        return execute_run(store, run_id, data_dir)
-    except Exception:
-        return store.load(run_id).meta  # already marked failed by execute_run
 
 
 @dataclass(frozen=True)
@@ -77,6 +44,7 @@ class JobView:
 
     @property
     def active(self) -> bool:
+        """True while the job is queued or running."""
         return self.status in ACTIVE
 
 
@@ -97,6 +65,7 @@ class JobManager:
         self._owners: dict[str, str] = {}
         self._order: list[str] = []
         self._executor: ProcessPoolExecutor | None = None
+        self._seen: dict[str, tuple[tuple[int, int, int], RunInfo]] = {}
         self.recovered = store.recover_interrupted()
 
     # ------------------------------------------------------------ submitting
@@ -108,7 +77,7 @@ class JobManager:
             self._executor = ProcessPoolExecutor(
                 max_workers=self.max_parallel,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_init_worker,
+                initializer=init_worker,
                 initargs=(threads,),
             )
         return self._executor
@@ -150,6 +119,7 @@ class JobManager:
             self._mark(run_id, "failed", f"The training process ended abruptly: {exc}")
 
     def _mark(self, run_id: str, status: str, message: str) -> None:
+        """Set an ended status the worker could not record itself (crash, cancellation)."""
         try:
             if self.store.load(run_id).status in ACTIVE:
                 self.store.update(run_id, status=status, finished=now_iso(), error=message)
@@ -159,6 +129,7 @@ class JobManager:
     # ------------------------------------------------------------ watching
 
     def owns(self, owner: str, run_id: str) -> bool:
+        """True when the job was submitted by this owner (in this server process)."""
         return self._owners.get(run_id) == owner
 
     def jobs(self, owner: str) -> list[JobView]:
@@ -168,35 +139,52 @@ class JobManager:
         return [v for v in (self.view(r) for r in mine) if v is not None]
 
     def active_jobs(self, owner: str) -> list[JobView]:
+        """The owner's queued and running jobs."""
         return [j for j in self.jobs(owner) if j.active]
 
     def view(self, run_id: str) -> JobView | None:
         """Status, queue position and progress of one job (None when its run is gone)."""
-        try:
-            info = self.store.load(run_id)
-        except RunError:
+        info = self._load(run_id)
+        if info is None:
             return None
         status = info.status
         position = self._queue_position(run_id) if status == "queued" else None
         progress = self.store.progress(run_id) if status == "running" else None
         return JobView(run_id, info.name, status, position, progress, info.get("error"), info.meta)
 
+    def _load(self, run_id: str) -> RunInfo | None:
+        """The run's info, re-read only when its run.json was replaced since the last read.
+
+        Every write replaces run.json with a new file (atomic rename), so its inode and
+        modification time identify a version; a poll of many jobs then costs a stat each.
+        """
+        try:
+            st = (self.store.path(run_id) / RUN_FILE).stat()
+        except (OSError, RunError):
+            self._seen.pop(run_id, None)
+            return None
+        version = (st.st_ino, st.st_mtime_ns, st.st_size)
+        cached = self._seen.get(run_id)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        try:
+            info = self.store.load(run_id)
+        except RunError:
+            return None
+        self._seen[run_id] = (version, info)
+        return info
+
     def _queue_position(self, run_id: str) -> int | None:
+        """1-based place among this manager's jobs still waiting to start."""
         with self._lock:
             order = list(self._order)
         waiting = [r for r in order if self._status(r) == "queued"]
         return waiting.index(run_id) + 1 if run_id in waiting else None
 
     def _status(self, run_id: str) -> str:
-        try:
-            return self.store.load(run_id).status
-        except RunError:
-            return "gone"
-
-    def running_count(self) -> int:
-        with self._lock:
-            order = list(self._order)
-        return sum(1 for r in order if self._status(r) == "running")
+        """The run's current status ('gone' once its folder is deleted)."""
+        info = self._load(run_id)
+        return "gone" if info is None else info.status
 
     # ------------------------------------------------------------ stopping
 
@@ -224,32 +212,3 @@ class JobManager:
                     self.store.request_stop(run_id)
         if executor is not None:
             executor.shutdown(wait=wait, cancel_futures=True)
-
-
-class BatchTail:
-    """Incremental reader of a run's batches.csv: each call returns only the new rows."""
-
-    def __init__(self, store: RunStore, run_id: str):
-        self.path: Path = store.path(run_id) / BATCHES_FILE
-        self.offset = 0
-        self.rows: list[tuple[int, int, float, float]] = []
-
-    def read(self) -> list[tuple[int, int, float, float]]:
-        """All rows so far (reads only what was appended since the last call)."""
-        try:
-            with open(self.path, "rb") as fh:
-                fh.seek(self.offset)
-                chunk = fh.read()
-        except OSError:
-            return self.rows
-        end = chunk.rfind(b"\n") + 1  # leave a torn last line for the next read
-        if end:
-            lines = chunk[:end].decode("utf-8", errors="replace").splitlines()
-            self.rows.extend(parse_batch_lines(lines[0 if self.offset else 1 :]))
-            self.offset += end
-        return self.rows
-
-
-def owner_runs(store: RunStore, owner: str) -> list[RunInfo]:
-    """Runs created by one owner (also those from before a server restart)."""
-    return [r for r in store.list() if r.get("owner") == owner]

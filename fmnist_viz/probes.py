@@ -4,6 +4,8 @@ A `Prober` re-applies the model's own layer objects to a new `keras.Input`, so t
 the model's weights (nothing is copied) and returns every layer's output in order, plus each
 convolution's pre-activation (conv + bias, before its ReLU). The probe is compiled once with a
 fixed input signature; probing another image reuses it. Keras is imported lazily.
+
+The views built on it live beside it, one module per view: `relu`, `dropout`, `snapshots`.
 """
 
 from __future__ import annotations
@@ -11,12 +13,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
-import json
 import threading
-import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,8 +26,6 @@ if TYPE_CHECKING:
     import keras
 
 CHUNK = 256  # images per probe call in the batch helpers
-_PROBERS: weakref.WeakKeyDictionary[Any, Prober] = weakref.WeakKeyDictionary()
-_PROBERS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,38 +42,6 @@ class LayerOutput:
     def is_map(self) -> bool:
         """True for image-like outputs (height, width, channels)."""
         return self.output.ndim == 3
-
-
-@dataclass(frozen=True, eq=False)
-class ReluStats:
-    """How much of one ReLU conv layer's output is zero over a batch of images."""
-
-    layer: str
-    zero_share: np.ndarray  # (n_images,) share of zeros in each image's output
-    filter_zero_share: np.ndarray  # (filters,) share of zeros per filter over the batch
-    dead_filters: np.ndarray  # filter indices whose output is 0 for every image of the batch
-
-    @property
-    def batch_zero_share(self) -> float:
-        """Share of zeros over the whole batch (every image has the same number of values)."""
-        return float(np.mean(self.zero_share))
-
-
-class DropoutView(NamedTuple):
-    """A dropout layer's input and its outputs at inference and in training, with the mask."""
-
-    input: np.ndarray
-    inference: np.ndarray
-    training: np.ndarray
-    mask: np.ndarray
-
-
-class MCDropout(NamedTuple):
-    """Monte-Carlo dropout: mean and spread of the probabilities over stochastic passes."""
-
-    mean: np.ndarray
-    std: np.ndarray
-    samples: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -109,7 +75,7 @@ def as_batch(images: np.ndarray) -> np.ndarray:
     return arr
 
 
-def _one_image(image: np.ndarray) -> np.ndarray:
+def one_image(image: np.ndarray) -> np.ndarray:
     """A single image as a batch of one; ValueError for several."""
     batch = as_batch(image)
     if len(batch) != 1:
@@ -192,7 +158,7 @@ def _build_probe(layers: list[keras.layers.Layer]) -> tuple[keras.Model, list[_S
             outputs.append(pre_cls(layer, name=f"{layer.name}_pre_activation")(x))
             pre_index = len(outputs) - 1
         applied = layer
-        if not _is_dropout(layer) and _takes_training(layer):
+        if not is_dropout(layer) and _takes_training(layer):
             applied = inference_cls(layer, name=f"{layer.name}_inference")
         x = applied(x)
         outputs.append(x)
@@ -258,7 +224,7 @@ class Prober:
 
     def dropout_rates(self) -> dict[str, float]:
         """Rate p of every dropout layer, by name."""
-        return {lay.name: float(lay.rate) for lay in self.layers if _is_dropout(lay)}
+        return {lay.name: float(lay.rate) for lay in self.layers if is_dropout(lay)}
 
     def traces(self) -> int:
         """How often the inference probe was compiled: 1 however many images were probed."""
@@ -272,12 +238,12 @@ class Prober:
 
     def layer_outputs(self, image: np.ndarray) -> list[LayerOutput]:
         """Every layer's output for one image (28x28 or 28x28x1, floats in [0, 1]), in order."""
-        raw = self.run(_one_image(image))
+        raw = self.run(one_image(image))
         return [_layer_output(slot, raw, 0) for slot in self._slots]
 
     def predict(self, image: np.ndarray) -> np.ndarray:
         """Class probabilities (10,) for one image."""
-        return self.predict_batch(_one_image(image))[0]
+        return self.predict_batch(one_image(image))[0]
 
     def predict_batch(self, images: np.ndarray) -> np.ndarray:
         """Class probabilities (n, 10) for many images, in chunks."""
@@ -293,30 +259,24 @@ class Prober:
             parts = [np.asarray(self._stochastic(c)) for c in _chunks(batch)]
         return np.concatenate(parts)
 
-    def relu_stats(self, images: np.ndarray) -> dict[str, ReluStats]:
-        """Per ReLU conv layer: zeros per image and per filter, and filters dead on every image."""
-        slots = [s for s in self._slots if s.pre_index is not None and s.activation == "relu"]
-        shares: dict[str, list[np.ndarray]] = {s.name: [] for s in slots}
-        zeros: dict[str, list[np.ndarray]] = {s.name: [] for s in slots}
+    def relu_layers(self) -> list[str]:
+        """Names of the conv layers whose activation is ReLU, in order."""
+        return [s.name for s in self._slots if s.pre_index is not None and s.activation == "relu"]
+
+    def chunked_outputs(
+        self, images: np.ndarray, names: Sequence[str]
+    ) -> Iterator[dict[str, np.ndarray]]:
+        """The named layers' batched outputs, CHUNK images at a time (bounded memory)."""
+        slots = {s.name: s for s in self._slots}
+        missing = [n for n in names if n not in slots]
+        if missing:
+            raise KeyError(f"No layer {missing[0]!r}; layers: {', '.join(self.layer_names)}")
         for chunk in _chunks(as_batch(images)):
             raw = self.run(chunk)
-            for slot in slots:
-                is_zero = raw[slot.out_index] == 0
-                shares[slot.name].append(is_zero.mean(axis=(1, 2, 3)))
-                zeros[slot.name].append(is_zero.mean(axis=(1, 2)))
-        return {s.name: _relu_stats(s.name, shares[s.name], zeros[s.name]) for s in slots}
+            yield {n: raw[slots[n].out_index] for n in names}
 
 
-def zero_shares(outputs: Sequence[LayerOutput]) -> dict[str, float]:
-    """Share of zeros in each ReLU conv layer's output for one image (as in ReluStats)."""
-    return {
-        o.name: float(np.mean(o.output == 0))
-        for o in outputs
-        if o.pre_activation is not None and o.activation == "relu"
-    }
-
-
-def _is_dropout(layer: keras.layers.Layer) -> bool:
+def is_dropout(layer: keras.layers.Layer) -> bool:
     """True for a Keras Dropout layer."""
     import keras
 
@@ -333,131 +293,3 @@ def _layer_output(slot: _Slot, raw: list[np.ndarray], i: int) -> LayerOutput:
     """Image i's results of one layer."""
     pre = raw[slot.pre_index][i] if slot.pre_index is not None else None
     return LayerOutput(slot.name, slot.type, raw[slot.out_index][i], pre, slot.activation)
-
-
-def _relu_stats(name: str, shares: list[np.ndarray], filter_zeros: list[np.ndarray]) -> ReluStats:
-    """One layer's ReluStats from per-chunk shares (per image, and per image and filter)."""
-    per_image_filter = np.concatenate(filter_zeros)  # (n, filters)
-    dead = np.flatnonzero(np.all(per_image_filter == 1.0, axis=0))
-    return ReluStats(name, np.concatenate(shares), per_image_filter.mean(axis=0), dead)
-
-
-def prober_for(model_or_prober: keras.Model | Prober) -> Prober:
-    """A Prober for a model, built once per model object and reused."""
-    if isinstance(model_or_prober, Prober):
-        return model_or_prober
-    with _PROBERS_LOCK:
-        prober = _PROBERS.get(model_or_prober)
-        if prober is None:
-            prober = _PROBERS[model_or_prober] = Prober(model_or_prober)
-    return prober
-
-
-# ---------------------------------------------------------------- dropout
-
-
-def dropout_view(
-    model_or_prober: keras.Model | Prober, image: np.ndarray, layer_name: str, seed: int
-) -> DropoutView:
-    """A dropout layer on one image: its input, inference and training outputs, and the mask.
-
-    The training output is the layer's own call with training=True under a reproducible seed
-    (same seed, same mask). The mask comes from the same seeded draw applied to ones, so it is
-    defined where the input is 0 too; survivors are scaled by 1/(1-p).
-    """
-    prober = prober_for(model_or_prober)
-    layer = prober.layer(layer_name)
-    if not _is_dropout(layer):
-        raise ValueError(f"{layer_name} is a {type(layer).__name__}, not a Dropout layer")
-    index = prober.layer_names.index(layer_name)
-    outputs = prober.layer_outputs(image)
-    x = outputs[index - 1].output if index else _one_image(image)[0]
-    batch = x[np.newaxis]
-    with prober.lock:
-        inference = np.asarray(layer(batch, training=False))[0]
-        with seeded([layer], seed):
-            training = np.asarray(layer(batch, training=True))[0]
-        with seeded([layer], seed):
-            mask = np.asarray(layer(np.ones_like(batch), training=True))[0] != 0
-    return DropoutView(x, inference, training, mask)
-
-
-def mc_dropout(prober: keras.Model | Prober, image: np.ndarray, n: int, seed: int) -> MCDropout:
-    """N stochastic passes of one image with dropout on, batched; mean, std and the samples.
-
-    The probe is called with training=True, which reaches only the dropout layers: BatchNorm
-    and every other layer stay in inference mode and no statistic is updated. The same seed
-    gives the same samples.
-    """
-    if n < 1:
-        raise ValueError("n must be at least 1")
-    prober = prober_for(prober)
-    batch = np.repeat(_one_image(image), n, axis=0)
-    samples = prober.stochastic_predict(batch, seed)
-    spread = samples.astype(np.float64) - samples[0]  # exact zeros when all passes agree
-    return MCDropout(samples.mean(axis=0), spread.std(axis=0), samples)
-
-
-# ---------------------------------------------------------------- earlier epochs
-
-
-class _SnapshotModel(NamedTuple):
-    """A cached feature-part prober for a spec and its BatchNorm weights at initialisation."""
-
-    prober: Prober
-    bn_initial: dict[str, list[np.ndarray]]
-
-
-@functools.lru_cache(maxsize=4)
-def _snapshot_model(spec_json: str) -> _SnapshotModel:
-    """Build the spec once and probe its layers up to (not including) Flatten."""
-    import keras
-
-    from fmnist_viz.architectures import build_model
-
-    model = build_model(json.loads(spec_json))
-    flatten = next(lay for lay in model.layers if isinstance(lay, keras.layers.Flatten))
-    prober = Prober(keras.Model(model.inputs, flatten.input))
-    bn = {
-        lay.name: lay.get_weights()
-        for lay in prober.layers
-        if isinstance(lay, keras.layers.BatchNormalization)
-    }
-    return _SnapshotModel(prober, bn)
-
-
-def _load_snapshot(cached: _SnapshotModel, weights: dict[str, np.ndarray]) -> None:
-    """Set conv kernels/biases from a snapshot, and BN weights (initial ones when absent)."""
-    import keras
-
-    for layer in cached.prober.layers:
-        if isinstance(layer, keras.layers.Conv2D):
-            keys = [f"{layer.name}/kernel", f"{layer.name}/bias"]
-            missing = [k for k in keys if k not in weights]
-            if missing:
-                raise ValueError(f"The snapshot lacks {', '.join(missing)}")
-            layer.set_weights([weights[k] for k in keys])
-        elif layer.name in cached.bn_initial:
-            initial = cached.bn_initial[layer.name]
-            values = [
-                weights.get(f"{layer.name}/{var.name}", init)
-                for var, init in zip(layer.weights, initial, strict=True)
-            ]
-            layer.set_weights(values)
-
-
-def snapshot_outputs(
-    spec: dict[str, Any], snapshot_weights: dict[str, np.ndarray], image: np.ndarray
-) -> list[LayerOutput]:
-    """Outputs of the layers before Flatten at an earlier epoch, from a per-epoch snapshot.
-
-    Snapshots hold only conv kernels and biases (and BatchNorm weights/statistics), not the
-    dense layers, so only the convolutional part is computed. The spec is built once and cached;
-    only the weights are swapped per call.
-    """
-    from fmnist_viz.architectures import to_json
-
-    cached = _snapshot_model(to_json(spec))
-    with cached.prober.lock:
-        _load_snapshot(cached, snapshot_weights)
-        return cached.prober.layer_outputs(image)

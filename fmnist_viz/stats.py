@@ -159,11 +159,3 @@ def mean_std_band(
         var = np.where(n > 1, sq_dev / (n - 1), 0.0)
     std = np.where(n > 0, np.sqrt(var), np.nan)
     return mean, std, n
-
-
-def generalisation_gap(train_acc: Sequence[float], val_acc: Sequence[float]) -> np.ndarray:
-    """Return train − validation accuracy per epoch (positive means over-fitting)."""
-    train, val = np.asarray(train_acc, dtype=float), np.asarray(val_acc, dtype=float)
-    if train.shape != val.shape:
-        raise ValueError(f"train has {train.size} epochs but val has {val.size}")
-    return train - val

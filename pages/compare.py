@@ -83,5 +83,5 @@ st.subheader("Is the difference real? (Welch's t-test)")
 view.welch_view(series)
 
 st.subheader("Repeat a configuration")
-view.repeat_view(store, jm, series)
+view.repeat_view(jm, series)
 view.jobs_view(jm)

@@ -1,20 +1,20 @@
 """Dropout: each dropout layer in training and at inference, MC dropout, and the study's result."""
 
-import json
 import secrets
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from fmnist_viz import CLASS_NAMES
-from fmnist_viz.architectures import normalize
-from fmnist_viz.compare import load_series, training_settings
-from fmnist_viz.figures.maps import dropout_triplet, probability_bars
-from fmnist_viz.probes import Prober, dropout_view, mc_dropout
-from fmnist_viz.runs import RunStore
+from fmnist_viz.dropout import dropout_view, mc_dropout
+from fmnist_viz.dropout_study import STUDY_COLUMNS, study_table
+from fmnist_viz.figures.dropout import dropout_triplet
+from fmnist_viz.figures.probabilities import probability_bars
+from fmnist_viz.probes import Prober
+from fmnist_viz.store import RunStore
 from fmnist_viz.teaching import PAGE_INTROS
-from ui import image_picker, models, resources
+from ui import image_picker, resources
+from ui.concepts import concept_notes
 from ui.shell import ROOT, ensure_shell
 
 ensure_shell()
@@ -60,62 +60,6 @@ def mc_section(prober: Prober, image: dict, seed: int) -> None:
     )
 
 
-def _layers(meta: dict) -> list[dict]:
-    return normalize(meta["spec"])["layers"]
-
-
-def _core(meta: dict) -> str | None:
-    """The spec without its dropout layers and names, plus the training settings, as JSON
-    (None for a run.json that holds no usable spec or settings)."""
-    try:
-        layers = [{k: v for k, v in lay.items() if k != "name"} for lay in _layers(meta)]
-        settings = training_settings(meta)
-    except (ValueError, KeyError, TypeError):  # SpecError is a ValueError
-        return None
-    core = [lay for lay in layers if lay["type"] != "dropout"]
-    return json.dumps([core, settings], sort_keys=True)
-
-
-def dropout_text(meta: dict) -> str:
-    """Where a spec drops units, e.g. 'after pool2 (0.3), after dense1 (0.3)'."""
-    layers = _layers(meta)
-    spots = [
-        f"after {layers[i - 1]['name'] if i else 'the input'} ({lay['rate']:g})"
-        for i, lay in enumerate(layers)
-        if lay["type"] == "dropout"
-    ]
-    return ", ".join(spots) or "none"
-
-
-def study_table(store: RunStore, run_id: str) -> pd.DataFrame | None:
-    """Finished runs that differ from this run's spec only by dropout, gap per configuration."""
-    mine = store.load(run_id).meta
-    runs = [r for r in store.list() if r.status == "finished" and r.damaged is None]
-    core = _core(mine)
-    if core is None:
-        return None
-    kin = [r for r in runs if _core(r.meta) == core]
-    if len({dropout_text(r.meta) for r in kin} | {dropout_text(mine)}) < 2:
-        return None
-    series, _ = load_series(store, [r.id for r in kin])
-    where = {r.id: dropout_text(r.meta) for r in kin}
-    rows = [
-        {
-            "model": s.group.split(" · ")[0],
-            "dropout": where[s.run_id],
-            "final train acc": s.final_train_accuracy,
-            "final val acc": float(s.val_accuracy[-1]),
-            "train − val gap": float(s.values("gap")[-1]),
-            "test acc": s.test_accuracy,
-        }
-        for s in series
-    ]
-    if not rows:
-        return None
-    table = pd.DataFrame(rows).groupby(["model", "dropout"], sort=False)
-    return table.mean().join(table.size().rename("runs")).reset_index()
-
-
 def study_section(store: RunStore, run_id: str) -> None:
     """The active run's configuration beside its dropout variants: the over-fitting gap."""
     table = study_table(store, run_id)
@@ -135,7 +79,8 @@ def study_section(store: RunStore, run_id: str) -> None:
 
 
 def _formats() -> dict:
-    cols = ["final train acc", "final val acc", "train − val gap", "test acc"]
+    """Four decimals for the accuracy columns of the study table."""
+    cols = [c for c in STUDY_COLUMNS if "acc" in c or "gap" in c]
     return {c: st.column_config.NumberColumn(format="%.4f") for c in cols}
 
 
@@ -154,7 +99,7 @@ if rates:
             image_picker.prediction_panel(prober, image["image"], image["label"])
 main, notes = st.columns([3, 1])
 with notes:
-    models.concept_notes(("dropout", "overfitting"))
+    concept_notes(("dropout", "overfitting"))
 with main:
     if not rates:
         st.info(

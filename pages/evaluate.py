@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from fmnist_viz.compare import (
+from fmnist_viz.evaluation import (
     confusion_from_predictions,
     misclassified,
     most_confused_pairs,
@@ -11,7 +11,7 @@ from fmnist_viz.compare import (
 )
 from fmnist_viz.figures.evaluation import confusion_heatmap, misclassified_gallery, per_class_bars
 from fmnist_viz.teaching import PAGE_INTROS
-from ui import compare_view as view
+from ui import evaluate_view as view
 from ui import resources, state
 from ui.shell import ensure_shell
 

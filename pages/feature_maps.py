@@ -3,9 +3,12 @@
 import streamlit as st
 
 from fmnist_viz.figures.maps import channel_detail, channel_grid, image_figure
-from fmnist_viz.probes import LayerOutput, Prober, snapshot_outputs
+from fmnist_viz.probes import LayerOutput, Prober
+from fmnist_viz.snapshots import snapshot_outputs
+from fmnist_viz.store import RunError
 from fmnist_viz.teaching import PAGE_INTROS
-from ui import image_picker, models, resources, state
+from ui import active_run, image_picker, resources, run_cache, state
+from ui.concepts import concept_notes
 from ui.shell import ensure_shell
 
 ensure_shell()
@@ -76,12 +79,12 @@ def versus_run(run_id: str, maps: list[LayerOutput], image: dict, prober: Prober
     active = state.active_runs(store)
     others = [r for r in active if r != run_id]
     others += [r.id for r in store.list() if r.status == "finished" and r.id not in active]
-    others = [r for r in others if r != run_id and models.model_mtime(store, r) is not None]
+    others = [r for r in others if r != run_id and run_cache.model_mtime(store, r) is not None]
     if not others:
         st.info("There is no other run with a saved model yet: train another one to compare.")
         return
-    other = st.selectbox("Other run", others, format_func=models.run_name, key="fm_other")
-    other_prober = models.prober(other)
+    other = st.selectbox("Other run", others, format_func=active_run.run_name, key="fm_other")
+    other_prober = run_cache.prober(other)
     if other_prober is None:
         return
     other_maps = [o for o in other_prober.layer_outputs(image["image"]) if o.is_map]
@@ -89,7 +92,7 @@ def versus_run(run_id: str, maps: list[LayerOutput], image: dict, prober: Prober
     name = ""
     for col, (rid, pr, outs, side) in zip(st.columns(2), sides, strict=True):
         with col:
-            st.markdown(f"**{models.run_name(rid)}**")
+            st.markdown(f"**{active_run.run_name(rid)}**")
             name = pick_layer(outs, "Layer", f"fm_side_layer_{side}", name).name
             out = next(o for o in outs if o.name == name)
             half_grid(out, key=f"fm_side_{side}")
@@ -114,7 +117,14 @@ def versus_epochs(run_id: str, image: dict) -> None:
         key="fm_epochs",
     )
     spec = store.load(run_id).meta["spec"]
-    pairs = [(e, snapshot_outputs(spec, store.snapshot(run_id, e), image["image"])) for e in chosen]
+    try:
+        pairs = [
+            (e, snapshot_outputs(spec, run_cache.snapshot(run_id, e), image["image"]))
+            for e in chosen
+        ]
+    except (RunError, ValueError) as exc:
+        st.error(f"The saved snapshots of this run cannot be shown: {exc}")
+        return
     names = [o.name for o in pairs[0][1] if o.type in SNAPSHOT_KINDS]
     if st.session_state.get("fm_epoch_layer") not in names:
         st.session_state["fm_epoch_layer"] = names[0]
@@ -133,9 +143,9 @@ run_id, data, prober, image = image_picker.probe_setup()
 maps = [o for o in prober.layer_outputs(image["image"]) if o.is_map]
 main, notes = st.columns([3, 1])
 with notes:
-    models.concept_notes(("feature_map", "kernel", "padding", "max_pooling"))
+    concept_notes(("feature_map", "kernel", "padding", "max_pooling"))
 with main:
-    st.markdown(f"**{models.run_name(run_id)}** · image: {image['source']}")
+    st.markdown(f"**{active_run.run_name(run_id)}** · image: {image['source']}")
     t_all, t_one, t_side = st.tabs(["All layers", "One channel enlarged", "Side by side"])
     with t_all:
         overview(maps)

@@ -11,25 +11,16 @@ from fmnist_viz.figures.kernels import (
     weight_histogram,
 )
 from fmnist_viz.figures.maps import vector_bar
-from fmnist_viz.probes import Prober
+from fmnist_viz.snapshots import conv_weights, kernel_snapshot
+from fmnist_viz.store import RunError
 from fmnist_viz.teaching import PAGE_INTROS
-from ui import models, resources
+from ui import active_run, resources, run_cache
+from ui.concepts import concept_notes
 from ui.shell import ensure_shell
 
 ensure_shell()
 
 VIEWS = {"grid": "filters × input channels", "slices": "all input slices of one filter"}
-
-
-def conv_weights(prober: Prober) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Kernel (k, k, in, filters) and bias of every conv layer, by name."""
-    out = {}
-    for layer in prober.layers:
-        if type(layer).__name__ == "Conv2D":
-            weights = layer.get_weights()
-            bias = weights[1] if len(weights) > 1 else np.zeros(weights[0].shape[-1], np.float32)
-            out[layer.name] = (weights[0], bias)
-    return out
 
 
 def kernel_view(name: str, kernel: np.ndarray, bias: np.ndarray) -> None:
@@ -78,9 +69,12 @@ def evolution(run_id: str, first: str) -> None:
         format_func=lambda e: "0 (initial)" if e == 0 else str(e),
         key="k_epoch",
     )
-    snaps = {e: store.snapshot(run_id, e) for e in epochs}
-    kernel, bias = snaps[epoch][f"{first}/kernel"], snaps[epoch][f"{first}/bias"]
-    initial = snaps[epochs[0]][f"{first}/kernel"]
+    try:
+        kernel, bias = conv_weights(run_cache.snapshot(run_id, epoch))[first]
+        initial = conv_weights(run_cache.snapshot(run_id, epochs[0]))[first][0]
+    except (RunError, KeyError) as exc:
+        st.error(f"The saved snapshots of this run cannot be shown: {exc}")
+        return
     if kernel.shape[2] != 1:
         st.plotly_chart(deep_kernel_grid(kernel), key="k_epoch_kernels")
         return
@@ -91,25 +85,29 @@ def evolution(run_id: str, first: str) -> None:
     )
     st.plotly_chart(first_layer_kernels(kernel, bias), key="k_epoch_kernels")
     with st.expander("All epochs as one animation (shared colour scale)"):
-        kernels = {e: s[f"{first}/kernel"] for e, s in snaps.items()}
+        try:
+            kernels = {e: conv_weights(run_cache.snapshot(run_id, e))[first][0] for e in epochs}
+        except (RunError, KeyError) as exc:
+            st.error(f"The saved snapshots of this run cannot be shown: {exc}")
+            return
         st.plotly_chart(kernel_evolution(kernels), key="k_evolution")
 
 
 st.title("Kernels")
 st.caption(PAGE_INTROS["kernels"])
-run_id = models.require_active_run()
-prober = models.prober(run_id) if run_id else None
+run_id = active_run.require_active_run()
+prober = run_cache.prober(run_id) if run_id else None
 if prober is None:
     st.stop()
 
-weights = conv_weights(prober)
+weights = conv_weights(kernel_snapshot(prober))
 if not weights:
     st.info("This model has no convolution layer, so it has no kernels to show.")
     st.stop()
 info = resources.store().load(run_id)
 main, notes = st.columns([4, 1])
 with notes:
-    models.concept_notes(("kernel", "feature_map", "padding"))
+    concept_notes(("kernel", "feature_map", "padding"))
 with main:
     best = info.get("best_epoch")
     st.markdown(

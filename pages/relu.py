@@ -3,10 +3,12 @@
 import numpy as np
 import streamlit as st
 
-from fmnist_viz.figures.maps import relu_pair, relu_share_bars
-from fmnist_viz.probes import LayerOutput, ReluStats, zero_shares
+from fmnist_viz.figures.relu import relu_pair, relu_share_bars
+from fmnist_viz.probes import LayerOutput
+from fmnist_viz.relu import ReluStats, zero_shares
 from fmnist_viz.teaching import PAGE_INTROS
-from ui import image_picker, models
+from ui import active_run, image_picker, run_cache
+from ui.concepts import concept_notes
 from ui.shell import ensure_shell
 
 ensure_shell()
@@ -56,16 +58,16 @@ shares = zero_shares(outputs)
 relu_layers = [o for o in outputs if o.name in shares]
 main, notes = st.columns([3, 1])
 with notes:
-    models.concept_notes(("relu", "feature_map"))
+    concept_notes(("relu", "feature_map"))
 with main:
     if not relu_layers:
         st.info("No convolution layer of this model uses ReLU, so there is nothing to show here.")
         st.stop()
-    stats = models.relu_batch_stats(run_id, data)
+    stats = run_cache.relu_batch_stats(run_id, data)
     n_images = int(next(iter(stats.values())).zero_share.size)
     st.markdown(
-        f"**{models.run_name(run_id)}** · image: {image['source']}. Left: the convolution's raw "
-        "response (conv + bias), red above 0 and blue below; right: after ReLU, where every "
+        f"**{active_run.run_name(run_id)}** · image: {image['source']}. Left: the convolution's "
+        "raw response (conv + bias), red above 0 and blue below; right: after ReLU, where every "
         "negative value became 0 (grey)."
     )
     st.plotly_chart(relu_share_bars(stats, shares), key="relu_shares")

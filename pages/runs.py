@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from fmnist_viz.runs import ACTIVE, RunError, RunInfo
+from fmnist_viz.store import ACTIVE, RunError, RunInfo
 from fmnist_viz.teaching import PAGE_INTROS
 from ui import resources, state
 from ui.shell import ensure_shell

@@ -3,8 +3,21 @@
 import streamlit as st
 
 from fmnist_viz.architectures import PRESETS, preset, summarize
+from fmnist_viz.config import (
+    BATCH_SIZE_CHOICES,
+    EPOCHS_MAX,
+    LEARNING_RATE_FIELD_MIN,
+    LEARNING_RATE_MAX,
+    OPTIMIZERS,
+    PROTOCOL_EPOCHS,
+    PROTOCOL_TRAIN_SIZE,
+    QUICK_DEMO_EPOCHS,
+    QUICK_DEMO_TRAIN_LIMIT,
+    SEED_MAX,
+    ConfigError,
+    TrainConfig,
+)
 from fmnist_viz.teaching import PAGE_INTROS, PRESET_STORIES
-from fmnist_viz.training import OPTIMIZERS, ConfigError, TrainConfig
 from ui import layer_editor, live_panel, resources, state
 from ui.shell import ensure_shell
 
@@ -12,17 +25,29 @@ ensure_shell()
 
 CHOICES = [*PRESETS, "custom"]
 LENGTHS = {
-    "study": ("Study protocol: all 55,000 images, 10 epochs", None, 10),
-    "demo": ("Quick demo: 5,000 images, 3 epochs (well under a minute)", 5000, 3),
+    "study": (
+        f"Study protocol: all {PROTOCOL_TRAIN_SIZE:,} images, {PROTOCOL_EPOCHS} epochs",
+        None,
+        PROTOCOL_EPOCHS,
+    ),
+    "demo": (
+        f"Quick demo: {QUICK_DEMO_TRAIN_LIMIT:,} images, {QUICK_DEMO_EPOCHS} epochs "
+        "(well under a minute)",
+        QUICK_DEMO_TRAIN_LIMIT,
+        QUICK_DEMO_EPOCHS,
+    ),
     "custom": ("Custom", None, None),
 }
+DEFAULTS = TrainConfig()
 
 
 def _title(key: str) -> str:
+    """The radio label of an architecture choice."""
     return "Build your own" if key == "custom" else PRESETS[key]["title"]
 
 
 def _edit_copy(key: str) -> None:
+    """Button callback: open a copy of the preset in the layer editor."""
     layer_editor.load(preset(key))
     st.session_state["train_arch"] = "custom"
 
@@ -72,14 +97,29 @@ with setup:
             "Length", list(LENGTHS), format_func=lambda k: LENGTHS[k][0], key="train_length"
         )
         c1, c2 = st.columns(2)
-        epochs = c1.number_input("Epochs (custom)", 1, 200, 10, key="train_epochs")
-        subset = c2.number_input(
-            "Training images (custom, 0 = all)", 0, 55000, 0, step=1000, key="train_subset"
+        epochs = c1.number_input(
+            "Epochs (custom)", 1, EPOCHS_MAX, DEFAULTS.epochs, key="train_epochs"
         )
-        batch = c1.selectbox("Batch size", [16, 32, 64, 128, 256], index=2)
+        subset = c2.number_input(
+            "Training images (custom, 0 = all)",
+            0,
+            PROTOCOL_TRAIN_SIZE,
+            0,
+            step=1000,
+            key="train_subset",
+        )
+        batch = c1.selectbox(
+            "Batch size", BATCH_SIZE_CHOICES, index=BATCH_SIZE_CHOICES.index(DEFAULTS.batch_size)
+        )
         optimizer = c2.selectbox("Optimizer", OPTIMIZERS)
-        lr = c1.number_input("Learning rate", 1e-5, 1.0, 0.001, format="%.4f")
-        seed = c2.number_input("Seed (0 = random)", 0, 2**31 - 1, 0, key="train_seed")
+        lr = c1.number_input(
+            "Learning rate",
+            LEARNING_RATE_FIELD_MIN,
+            LEARNING_RATE_MAX,
+            DEFAULTS.learning_rate,
+            format="%.4f",
+        )
+        seed = c2.number_input("Seed (0 = random)", 0, SEED_MAX, 0, key="train_seed")
         name = st.text_input("Run name", "", placeholder=_title(arch), key="train_name")
         start = st.form_submit_button("Start training", type="primary", disabled=not summary.ok)
 

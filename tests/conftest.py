@@ -1,14 +1,17 @@
-"""Fixtures shared by the test modules."""
+"""Fixtures shared by the test modules (builders live in the *_support modules)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
-from fmnist_viz.runs import RunStore
+from fmnist_viz.store import RunStore
 from tests.apptest_support import app_env
+from tests.run_support import build_compare_store, train_tiny_runs
 
 
 @pytest.fixture
@@ -16,3 +19,65 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunStore]:
     """A fresh run store for the app, with the bundled sample as its data."""
     with app_env(monkeypatch, tmp_path / "runs"):
         yield RunStore(tmp_path / "runs")
+
+
+@pytest.fixture(scope="session")
+def tiny_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunStore, dict[str, str]]:
+    """Two real runs trained once per session (Model 2 and Model 1, 2 epochs on 300 sample
+    images): store and run ids by preset. Tests must not change them."""
+    return train_tiny_runs(tmp_path_factory.mktemp("tiny-runs") / "runs")
+
+
+@pytest.fixture
+def compare_runs(tmp_path: Path) -> tuple[RunStore, dict[str, str]]:
+    """The four hand-written comparison runs on disk: store and run ids by fixture name."""
+    return build_compare_store(tmp_path / "runs")
+
+
+# ---------------------------------------------------------------- probe material (keras, lazily)
+
+
+@pytest.fixture(scope="session")
+def probe_images() -> np.ndarray:
+    """Eight real Fashion-MNIST test images from the bundled sample, float (8, 28, 28, 1)."""
+    from fmnist_viz.data import SAMPLE_DIR, load_dir
+    from fmnist_viz.training import scale_images
+
+    return scale_images(load_dir(SAMPLE_DIR)[2][:8])
+
+
+@pytest.fixture(scope="session")
+def model2(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Model 2 with random weights, saved and loaded back (as the app gets it from a run)."""
+    import keras
+
+    from fmnist_viz.architectures import preset
+    from tests.probe_support import built
+
+    path = tmp_path_factory.mktemp("model2") / "model.keras"
+    built(preset("model2"), 1).save(path)
+    return keras.saving.load_model(path, compile=False)
+
+
+@pytest.fixture(scope="session")
+def model2_prober(model2: Any) -> Any:
+    """The Prober of `model2` (built and traced once per session)."""
+    from fmnist_viz.probes import Prober
+
+    return Prober(model2)
+
+
+@pytest.fixture(scope="session")
+def custom_model() -> Any:
+    """The model of probe_support.CUSTOM: every layer kind, odd shapes, BatchNorm."""
+    from tests.probe_support import CUSTOM, built
+
+    return built(CUSTOM, 2)
+
+
+@pytest.fixture(scope="session")
+def custom_prober(custom_model: Any) -> Any:
+    """The Prober of `custom_model`."""
+    from fmnist_viz.probes import Prober
+
+    return Prober(custom_model)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from fmnist_viz.runs import RunStore
+from fmnist_viz.architectures import preset
+from fmnist_viz.config import TrainConfig
+from fmnist_viz.events import EpochRecord
+from fmnist_viz.store import RunStore, history_csv
 from tests.apptest_support import SAMPLE, open_page, texts
+from tests.run_support import wait_until
 
 
 def _app(page: str | None = None) -> AppTest:
@@ -16,11 +18,8 @@ def _app(page: str | None = None) -> AppTest:
 
 
 def _poll(at: AppTest, store: RunStore, run_id: str, until: set[str], timeout=120) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if store.load(run_id).status in until:
-            break
-        time.sleep(0.5)
+    """Wait until the run's status is one of `until`, then rerun like the polling fragment."""
+    wait_until(lambda: store.load(run_id).status in until, timeout, f"status in {until}")
     at.run()  # what the polling fragment would draw next
 
 
@@ -67,9 +66,7 @@ def test_stop_ends_the_job_as_stopped(env: RunStore) -> None:
     at = _app("pages/train.py")
     _start_tiny(at, epochs=40, subset=0)
     run_id = env.list()[0].id
-    deadline = time.time() + 90
-    while env.progress(run_id) is None and time.time() < deadline:
-        time.sleep(0.3)
+    wait_until(lambda: env.progress(run_id), 90, "the job's first progress")
     at.run()
     assert "Stop" in [b.label for b in at.button]
     at.button[[b.label for b in at.button].index("Stop")].click().run()
@@ -114,10 +111,6 @@ def test_editing_a_preset_copy_keeps_its_layers(env: RunStore) -> None:
 
 
 def test_runs_page_lists_renames_and_deletes(env: RunStore) -> None:
-    from fmnist_viz.architectures import preset
-    from fmnist_viz.runs import history_csv
-    from fmnist_viz.training import EpochRecord, TrainConfig
-
     info = env.create(preset("model1"), TrainConfig(epochs=1), name="first", arch="model1")
     (info.path / "model.keras").write_bytes(b"x")
     (info.path / "history.csv").write_text(history_csv([EpochRecord(1, 0.5, 0.8, 0.4, 0.85, 3.0)]))
@@ -149,3 +142,20 @@ def test_runs_page_lists_renames_and_deletes(env: RunStore) -> None:
     assert not info.path.exists()
     assert at.session_state["active_runs"] == []
     assert not at.exception
+
+
+def test_editor_shows_each_error_on_its_own_row() -> None:
+    from fmnist_viz.architectures import summarize
+    from ui.layer_editor import row_problems
+
+    layers = [
+        {"type": "conv2d", "name": "a"},
+        {"type": "dense", "name": "a", "units": 8},  # a Flatten is inserted before it
+        {"type": "dropout", "rate": 3},
+        {"type": "dense", "units": 10, "activation": "softmax"},
+        *[{"type": "dropout", "rate": 0.1} for _ in range(40)],  # too many layers, last not Dense
+    ]
+    by_row, general = row_problems(summarize({"layers": layers}), len(layers))
+    assert "used twice" in by_row[1][0]
+    assert by_row[2][0].startswith("Layer 3 (dropout1)")
+    assert general == ["The model has 45 layers; the limit is 40"]

@@ -408,3 +408,79 @@ def test_load_spec_invalid_spec_file(tmp_path: Path) -> None:
 def test_load_spec_missing_file(tmp_path: Path) -> None:
     with pytest.raises(arch.SpecError, match=r"neither a preset .* nor a JSON file"):
         arch.load_spec(str(tmp_path / "nope.json"))
+
+
+# ----------------------------------------------------------------------------- issue positions
+
+
+def test_issues_point_at_the_users_layers_after_an_automatic_flatten() -> None:
+    # conv, dense (a Flatten is inserted before it), then a bad dropout: the user's layer 3
+    spec = spec_of(
+        {"type": "conv2d", "filters": 2},
+        {"type": "dense", "units": 8},
+        {"type": "dropout", "rate": 2.0},
+    )
+    summary = arch.summarize(spec)
+    (note,) = [i for i in summary.issues if i.level == "note"]
+    (error,) = summary.errors
+    assert note.layer == 1 and "before dense1" in note.message
+    assert error.layer == 2 and error.message.startswith("Layer 3 (dropout1)")
+
+
+def test_a_wrong_last_layer_points_at_the_users_last_layer() -> None:
+    summary = arch.summarize(
+        spec_of({"type": "conv2d"}, {"type": "dense", "units": 3}, output=False)
+    )
+    (error,) = summary.errors
+    assert error.layer == 1 and "Dense(10" in error.message
+
+
+def test_name_issues_carry_their_layer() -> None:
+    summary = arch.summarize(
+        spec_of({"type": "flatten", "name": "a"}, {"type": "dropout", "name": "a"})
+    )
+    assert [(i.layer, "used twice" in i.message) for i in summary.errors] == [(1, True)]
+
+
+# ----------------------------------------------------------------------------- new layers
+
+
+def test_new_layers_get_the_first_free_automatic_name() -> None:
+    taken = {"conv1", "conv3", "pool1"}
+    assert arch.next_layer_name("conv2d", taken) == "conv2"
+    assert arch.next_layer_name("maxpool2d", taken) == "pool2"
+    assert arch.next_layer_name("batchnorm", set()) == "bn1"
+    layer = arch.new_layer("dense", {"dense1"})
+    assert layer == {"type": "dense", "units": 256, "activation": "relu", "name": "dense2"}
+    layer["units"] = 1  # a copy: the defaults stay as they are
+    assert arch.DEFAULTS["dense"]["units"] == 256
+    with pytest.raises(KeyError, match="lstm"):
+        arch.new_layer("lstm", set())
+
+
+def test_automatic_names_match_what_normalize_gives() -> None:
+    for kind in arch.LAYER_TYPES:
+        assert normalize_names([kind])[0] == arch.next_layer_name(kind, set())
+
+
+def normalize_names(kinds: list[str]) -> list[str]:
+    return [
+        layer["name"]
+        for layer in arch.normalize({"layers": [{"type": k} for k in kinds]})["layers"]
+    ]
+
+
+def test_editor_limits_are_the_validation_limits() -> None:
+    assert arch.FIELD_LIMITS["filters"] == (1, arch.MAX_WIDTH)
+    assert arch.FIELD_LIMITS["units"] == (1, arch.MAX_WIDTH)
+    top = arch.FIELD_LIMITS["filters"][1]
+    pool = {"type": "maxpool2d", "pool_size": 28}  # keeps the dense layer small
+    assert errors(spec_of({"type": "conv2d", "filters": top}, pool, {"type": "flatten"})) == []
+    (msg,) = errors(spec_of({"type": "conv2d", "filters": top + 1}, pool, {"type": "flatten"}))
+    assert f"between 1 and {top}" in msg
+    assert (
+        errors(
+            spec_of({"type": "dropout", "rate": arch.FIELD_LIMITS["rate"][1]}, {"type": "flatten"})
+        )
+        == []
+    )

@@ -20,13 +20,11 @@ playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright n
 if not Path(CHROMIUM).exists():
     pytest.skip("Chromium not installed (apt-get install chromium)", allow_module_level=True)
 
-from tests.test_pages_inside import tiny_store  # noqa: E402  (trains once per session)
-
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+def server(tiny_runs) -> Iterator[tuple[str, str]]:
     """The app over a store holding a tiny Model 2 run."""
-    store, ids = tiny_store(tmp_path_factory.getbasetemp())
+    store, ids = tiny_runs
     with serve_app(store.root) as url:
         yield url, ids["model2"]
 

@@ -1,16 +1,21 @@
-"""Tests for the command line (`python -m fmnist_viz ...`), run in subprocesses."""
+"""Tests for the command line: `main(argv)` in process (exit code, stdout, stderr), and one
+run of `python -m fmnist_viz` in a subprocess for the real entry point."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from fmnist_viz import architectures as arch
+from fmnist_viz.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = ROOT / "fmnist_viz" / "sample_data"
@@ -24,7 +29,17 @@ SPEC = {
 }
 
 
+@dataclass
+class Result:
+    """What a command did: exit code, standard output and standard error."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
 def cli_env(runs_dir: Path) -> dict[str, str]:
+    """The environment a command runs in: no FMNIST_* from outside, the sample data, offline."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FMNIST_")}
     env.update(
         FMNIST_OFFLINE="1",
@@ -35,30 +50,34 @@ def cli_env(runs_dir: Path) -> dict[str, str]:
     return env
 
 
-def cli(runs_dir: Path, *args: str, timeout: float = 240) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "fmnist_viz", *args],
-        cwd=ROOT,
-        env=cli_env(runs_dir),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+def cli(runs_dir: Path, *args: str) -> Result:
+    """Run `main(args)` in this process with cli_env's environment, capturing its output."""
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as mp:
+        for key in [k for k in os.environ if k.startswith("FMNIST_")]:
+            mp.delenv(key)
+        for key, value in cli_env(runs_dir).items():
+            mp.setenv(key, value)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(list(args))
+    return Result(code, out.getvalue(), err.getvalue())
 
 
-def ok_json(proc: subprocess.CompletedProcess):
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+def ok_json(result: Result):
+    """The command's JSON output, after checking it succeeded."""
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
 
 
-def assert_usage_error(proc: subprocess.CompletedProcess, needle: str) -> None:
-    assert proc.returncode == 2, proc.stderr
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
+def assert_usage_error(result: Result, needle: str) -> None:
+    """Exit code 2 and one line on stderr that says what was wrong; nothing on stdout."""
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: ")
     assert needle in lines[0]
-    assert proc.stdout == ""
+    assert result.stdout == ""
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +173,7 @@ def test_reproduce_json(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["train", "--arch", "model1", "--epochs", "0"], "argument --epochs: '0' must be at least"),
+        (["train", "--arch", "model1", "--epochs", "0"], "epochs must be a whole number from 1"),
         (["train", "--arch", "model1", "--epochs", "x"], "'x' is not a whole number"),
         (["train", "--arch", "model3"], "'model3' is neither a preset"),
         (["train", "--epochs", "1"], "required: --arch"),
@@ -190,3 +209,16 @@ def test_infinite_filters_in_spec_file_is_a_usage_error(tmp_path: Path) -> None:
     path = tmp_path / "inf.json"
     path.write_text('{"layers": [{"type": "conv2d", "filters": Infinity}]}', encoding="utf-8")
     assert_usage_error(cli(tmp_path, "summary", "--arch", str(path)), "filters")
+
+
+def test_the_real_entry_point_exits_2_with_one_line(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "fmnist_viz", "train", "--arch", "model1", "--seed", "-5"],
+        cwd=ROOT,
+        env=cli_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert_usage_error(Result(proc.returncode, proc.stdout, proc.stderr), "seed")
+    assert not any(tmp_path.iterdir())

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -16,13 +14,13 @@ from fmnist_viz.figures.curves import (
     overlay_curves,
     small_multiples,
 )
-from tests.test_compare import FIXTURE, GROUP_A, GROUP_B, build_store
+from tests.run_support import FIXTURE, GROUP_A, GROUP_B
 
 
 @pytest.fixture
-def series(tmp_path: Path):
+def series(compare_runs):
     """The four fixture runs (two configurations × two seeds) loaded for comparison."""
-    store, ids = build_store(tmp_path / "runs")
+    store, ids = compare_runs
     return load_series(store, ids.values())[0]
 
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from fmnist_viz import CLASS_NAMES
-from fmnist_viz.compare import confusion_from_predictions, misclassified
+from fmnist_viz.evaluation import confusion_from_predictions, misclassified
 from fmnist_viz.figures.evaluation import confusion_heatmap, misclassified_gallery, per_class_bars
-from tests.test_compare import PREDICTED_RUN, build_store
+from tests.run_support import PREDICTED_RUN
 
 
 def _crafted_confusion() -> np.ndarray:
@@ -51,8 +49,8 @@ def test_normalised_heatmap_rows_sum_to_one() -> None:
     assert heat.texttemplate == "%{z:.2f}"
 
 
-def test_heatmap_from_saved_predictions(tmp_path: Path) -> None:
-    store, ids = build_store(tmp_path / "runs")
+def test_heatmap_from_saved_predictions(compare_runs) -> None:
+    store, ids = compare_runs
     probs, labels = store.predictions(ids[PREDICTED_RUN])
     expected = np.zeros((10, 10), dtype=int)
     np.add.at(expected, (labels, probs.argmax(axis=1)), 1)

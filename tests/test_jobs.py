@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -10,10 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from fmnist_viz.jobs import BatchTail, JobManager
-from fmnist_viz.runs import RunStore, history_csv, write_json_atomic
+from fmnist_viz.atomic import write_json_atomic
+from fmnist_viz.config import TrainConfig
+from fmnist_viz.jobs import JobManager
+from fmnist_viz.store import BatchTail, RunStore, history_csv
+from tests.apptest_support import SAMPLE
+from tests.run_support import wait_until
 
-SAMPLE = Path(__file__).resolve().parents[1] / "fmnist_viz" / "sample_data"
 TINY = {
     "name": "tiny",
     "layers": [
@@ -25,29 +29,25 @@ TINY = {
 }
 
 
-def _config(**kw):
-    from fmnist_viz.training import TrainConfig
-
+def _config(**kw) -> TrainConfig:
+    """Tiny settings: one epoch on 256 images, batch 32."""
     return TrainConfig(**{"epochs": 1, "train_limit": 256, "batch_size": 32, "seed": 1, **kw})
 
 
 def _wait(jm: JobManager, run_ids: list[str], timeout: float = 120) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if all(not jm.view(r).active for r in run_ids):
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"jobs still active: {[jm.view(r).status for r in run_ids]}")
+    """Wait until none of the jobs is queued or running."""
+    wait_until(lambda: all(not jm.view(r).active for r in run_ids), timeout, "the jobs to end")
 
 
 @pytest.fixture(scope="module")
 def manager(tmp_path_factory: pytest.TempPathFactory):
     """One single-worker manager for the module (worker start-up costs seconds)."""
-    os.environ["FMNIST_OFFLINE"] = "1"
-    store = RunStore(tmp_path_factory.mktemp("jobs"))
-    jm = JobManager(store, max_parallel=1, data_dir=str(SAMPLE))
-    yield jm
-    jm.shutdown(wait=True)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FMNIST_OFFLINE", "1")  # the spawned workers inherit it
+        store = RunStore(tmp_path_factory.mktemp("jobs"))
+        jm = JobManager(store, max_parallel=1, data_dir=str(SAMPLE))
+        yield jm
+        jm.shutdown(wait=True)
 
 
 def test_queue_isolation_and_stop(manager: JobManager) -> None:
@@ -63,14 +63,12 @@ def test_queue_isolation_and_stop(manager: JobManager) -> None:
     assert [j.run_id for j in manager.jobs("bob")] == [queued, third]
     assert manager.stop("bob", long) is False
     # wait until the long job trains, then its owner stops it
-    deadline = time.time() + 90
-    while manager.view(long).progress is None and time.time() < deadline:
-        time.sleep(0.2)
+    wait_until(lambda: manager.view(long).progress, 90, "the long job to train")
     assert manager.view(long).status == "running"
-    t0 = time.time()
+    t0 = time.monotonic()
     assert manager.stop("alice", long) is True
     _wait(manager, [long], timeout=30)
-    stop_seconds = time.time() - t0
+    stop_seconds = time.monotonic() - t0
     assert manager.view(long).status == "stopped"
     assert stop_seconds < 10, stop_seconds
     # the queue moves on: bob's jobs run to completion, in order
@@ -97,13 +95,16 @@ def test_batch_tail_reads_incrementally(manager: JobManager) -> None:
     run_id = manager.submit("dave", TINY, _config(epochs=2))
     tail = BatchTail(manager.store, run_id)
     seen = []
-    while manager.view(run_id).active:
-        seen.append(len(tail.read()))
-        time.sleep(0.3)
+
+    def ended() -> bool:
+        seen.append(len(tail.read()))  # sampled while the job runs
+        return not manager.view(run_id).active
+
+    wait_until(ended, 120, "the job to end", poll=0.3)
     rows = tail.read()
     assert len(rows) == 2 * 8  # 256 images / batch 32, two epochs
     assert seen == sorted(seen)  # only ever grows
-    assert rows == manager.store.batches(run_id)
+    assert rows == BatchTail(manager.store, run_id).read()  # the same as one full read
 
 
 def test_crash_recovery_marks_interrupted(tmp_path: Path) -> None:
@@ -119,8 +120,6 @@ def test_crash_recovery_marks_interrupted(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
     )
-    import socket
-
     store.update(dead.id, status="running", pid=int(proc.stdout), host=socket.gethostname())
     alive = store.create(TINY, _config(), name="alive")
     store.update(alive.id, status="running", pid=os.getpid(), host=socket.gethostname())
@@ -131,3 +130,30 @@ def test_crash_recovery_marks_interrupted(tmp_path: Path) -> None:
     # a damaged run.json does not stop the recovery
     write_json_atomic(store.path(done.id) / "run.json", ["not", "an", "object"])
     assert JobManager(store, max_parallel=1).recovered == []
+
+
+def test_polling_reads_a_run_json_only_when_it_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = RunStore(tmp_path)
+    ids = [store.create(TINY, _config(), name=f"r{i}").id for i in range(20)]
+    jm = JobManager(store, max_parallel=1)
+    loads: list[str] = []
+    real_load = store.load
+
+    def counting_load(run_id: str):
+        loads.append(run_id)
+        return real_load(run_id)
+
+    monkeypatch.setattr(store, "load", counting_load)
+    first = [jm.view(r) for r in ids]
+    assert sorted(loads) == sorted(ids) and all(v.status == "queued" for v in first)
+    loads.clear()
+    for _ in range(5):  # five polls of twenty unchanged jobs
+        assert [jm.view(r).status for r in ids] == ["queued"] * 20
+    assert loads == []
+    store.update(ids[3], status="running")
+    assert jm.view(ids[3]).status == "running"
+    assert loads == [ids[3]]
+    store.delete(ids[4])
+    assert jm.view(ids[4]) is None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 
 import numpy as np
 import pytest
@@ -14,12 +13,14 @@ from streamlit.testing.v1 import AppTest
 
 from fmnist_viz.architectures import preset
 from fmnist_viz.compare import histories_csv, load_series, run_table_csv
+from fmnist_viz.config import TrainConfig
 from fmnist_viz.data import load_fashion_mnist
-from fmnist_viz.runs import RunStore, write_test_results
+from fmnist_viz.evaluation import evaluate_probabilities
+from fmnist_viz.recorder import write_test_results
 from fmnist_viz.stats import STUDY_REFERENCE, welch_t_test
-from fmnist_viz.training import TrainConfig, evaluate_probabilities
+from fmnist_viz.store import RunStore
 from tests.apptest_support import SAMPLE, open_page, texts
-from tests.test_compare import add_run
+from tests.run_support import add_run, wait_until
 
 TINY = {
     "name": "tiny",
@@ -197,11 +198,11 @@ def test_repeat_queues_new_seeds_and_adds_them_when_done(
     jobs = [bar.proto.text for bar in at.get("progress")]  # the page's list of this session's jobs
     assert any(line.startswith("tiny seed 6: ") for line in jobs), jobs
 
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        if all(env.load(r.id).status not in ("queued", "running") for r in new):
-            break
-        time.sleep(0.5)
+    wait_until(
+        lambda: all(env.load(r.id).status not in ("queued", "running") for r in new),
+        90,
+        "the repeats to end",
+    )
     assert [env.load(r.id).status for r in new] == ["finished", "finished"]
     at.run()
     picked = at.multiselect(key="cmp_pick").value

@@ -10,7 +10,6 @@ import functools
 import io
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,26 +19,12 @@ from streamlit.testing.v1 import AppTest
 from fmnist_viz.architectures import build_model, normalize, preset
 from fmnist_viz.data import load_fashion_mnist
 from fmnist_viz.imaging import ImageError
-from fmnist_viz.probes import prober_for, zero_shares
-from fmnist_viz.runs import RunStore, execute_run
-from fmnist_viz.training import TrainConfig
+from fmnist_viz.probes import Prober
+from fmnist_viz.relu import zero_shares
+from fmnist_viz.store import RunStore
 from tests.apptest_support import SAMPLE, app_env, open_page, texts
+from tests.run_support import TINY
 from ui import image_picker
-
-TINY = TrainConfig(epochs=2, train_limit=300, seed=3)
-_TRAINED: dict[str, Path] = {}
-
-
-def tiny_store(base: Path) -> tuple[RunStore, dict[str, str]]:
-    """A run store under base with a tiny finished Model 2 and Model 1 run (trained once)."""
-    if "root" not in _TRAINED:
-        store = RunStore(base / "runs")
-        for arch in ("model2", "model1"):
-            info = store.create(preset(arch), TINY, name=f"tiny {arch}", arch=arch)
-            execute_run(store, info.id, data_dir=str(SAMPLE))
-        _TRAINED["root"] = store.root
-    store = RunStore(_TRAINED["root"])
-    return store, {r.get("arch"): r.id for r in store.list()}
 
 
 @functools.cache
@@ -49,17 +34,12 @@ def sample_test_set() -> tuple[np.ndarray, np.ndarray]:
     return data.x_test, data.y_test
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunStore, dict[str, str]]:
-    return tiny_store(tmp_path_factory.getbasetemp())
-
-
 @pytest.fixture
-def env(trained, monkeypatch: pytest.MonkeyPatch) -> tuple[RunStore, dict[str, str]]:
+def env(tiny_runs, monkeypatch: pytest.MonkeyPatch) -> tuple[RunStore, dict[str, str]]:
     """The tiny runs' store and the sample data; caches cleared so the app picks them up."""
-    store, _ = trained
+    store, _ = tiny_runs
     with app_env(monkeypatch, store.root):
-        yield trained
+        yield tiny_runs
 
 
 def _open(page: str, run_id: str | None = None, img: int | None = 0) -> AppTest:
@@ -279,7 +259,7 @@ def test_relu_pairs_and_zero_shares_match_the_model(env) -> None:
     at = _open("relu.py", run_id, img=3)
     charts = _charts(at)
     assert {"relu_conv1", "relu_conv2", "relu_shares"} <= set(charts)
-    prober = prober_for(store.load_model(run_id))
+    prober = Prober(store.load_model(run_id))
     image = sample_test_set()[0][3].astype(np.float32) / 255
     shares = zero_shares(prober.layer_outputs(image))
     values = {m.label: m.value for m in at.metric}

@@ -12,7 +12,6 @@ from fmnist_viz.stats import (
     STUDY_RUNS,
     Summary,
     WelchResult,
-    generalisation_gap,
     mean_std_band,
     summarize,
     welch_t_test,
@@ -206,10 +205,3 @@ def test_mean_std_band_empty_epoch_and_no_runs() -> None:
     assert math.isnan(mean[1]) and math.isnan(std[1])
     empty = mean_std_band([])
     assert all(arr.shape == (0,) for arr in empty)
-
-
-def test_generalisation_gap() -> None:
-    gap = generalisation_gap([0.80, 0.90, 0.95], [0.82, 0.88, 0.91])
-    np.testing.assert_allclose(gap, [-0.02, 0.02, 0.04])
-    with pytest.raises(ValueError, match="epochs"):
-        generalisation_gap([0.9, 0.95], [0.9])

@@ -1,23 +1,17 @@
-"""Streamlit pieces of Compare and Evaluate: run picker, tables, Welch, Repeat, gallery."""
+"""Streamlit pieces of the Compare page: run picker, small multiples, tables, Welch, Repeat,
+this session's jobs."""
 
 from __future__ import annotations
 
-import functools
 import math
-import re
 from collections.abc import Sequence
-from typing import Any
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from fmnist_viz import CLASS_NAMES
 from fmnist_viz.compare import (
-    ConfusedPair,
     RunSeries,
-    config_key,
     finished_only,
     group_names,
     group_table,
@@ -27,20 +21,19 @@ from fmnist_viz.compare import (
     study_references,
     welch_between,
 )
-from fmnist_viz.data import FashionMNIST
+from fmnist_viz.config import ConfigError
 from fmnist_viz.figures.curves import small_multiples
 from fmnist_viz.jobs import JobManager
-from fmnist_viz.runs import RunError, RunInfo, RunStore
-from fmnist_viz.training import ConfigError, TrainConfig
+from fmnist_viz.repeats import MAX_REPEATS, queue_repeats
+from fmnist_viz.store import RunError, RunStore
 from ui import state
-from ui.sidebar import job_line
+from ui.job_progress import rerun_when_ended, show_job
 
 PICK_KEY = "cmp_pick"  # the multiselect's widget key
 SAVED_KEY = "cmp_selected"  # the selection, kept while the user is on other pages
 KNOWN_KEY = "cmp_known_finished"  # finished runs seen at the last look (to include new ones)
 JOBS_KEY = "_cmp_jobs_active"
 FLASH_KEY = "cmp_flash"
-FEATURE_MAPS = "pages/feature_maps.py"
 MULTIPLES_COLS = 3
 FOUR = st.column_config.NumberColumn(format="%.4f")
 
@@ -257,47 +250,17 @@ def downloads(series: Sequence[RunSeries]) -> None:
 # ---------------------------------------------------------------- repeat a configuration
 
 
-def seeds_used(store: RunStore, key: str) -> list[int]:
-    """Return every seed (requested or drawn) of the store's runs with this configuration."""
-    seeds = []
-    for run in store.list():
-        try:
-            if run.damaged is None and config_key(run.meta) == key:
-                seeds += [run.get("seed"), run.get("config", {}).get("seed")]
-        except (ValueError, TypeError, KeyError):
-            continue
-    return [s for s in seeds if isinstance(s, int) and not isinstance(s, bool)]
-
-
-def _base_name(name: str) -> str:
-    """Return a run name without its trailing 'seed N'."""
-    return re.sub(r"\s*seed \d+$", "", name).strip() or "run"
-
-
-def queue_repeats(store: RunStore, jm: JobManager, members: list[RunSeries], n: int) -> list[str]:
-    """Queue n more runs of the members' configuration, seeds after the largest one used."""
-    template = store.load(members[-1].run_id).meta
-    start = max(seeds_used(store, members[0].key), default=0) + 1
-    base = _base_name(str(template.get("name") or "run"))
-    ids = []
-    for seed in range(start, start + n):
-        config = TrainConfig.from_dict({**template["config"], "seed": seed})
-        name = f"{base} seed {seed}"
-        arch = str(template.get("arch") or "")
-        ids.append(jm.submit(state.owner(), template["spec"], config, name=name, arch=arch))
-    return ids
-
-
-def repeat_view(store: RunStore, jm: JobManager, series: Sequence[RunSeries]) -> None:
+def repeat_view(jm: JobManager, series: Sequence[RunSeries]) -> None:
     """Pick a configuration of the selection and queue N more runs of it."""
     groups = group_names(series)
     c1, c2, c3 = st.columns([4, 1, 1], vertical_alignment="bottom")
     group = c1.selectbox("Configuration to repeat", groups, key="cmp_repeat_group")
-    n = int(c2.number_input("New runs", 1, 10, 3, key="cmp_repeat_n"))
+    n = int(c2.number_input("New runs", 1, MAX_REPEATS, 3, key="cmp_repeat_n"))
     if c3.button(f"Queue {n} run(s)", key="cmp_repeat_go", type="primary"):
+        template = [s for s in series if s.group == group][-1].run_id
         try:
-            ids = queue_repeats(store, jm, [s for s in series if s.group == group], n)
-        except (ConfigError, RunError) as exc:
+            ids = queue_repeats(jm, state.owner(), template, n)
+        except (ConfigError, RunError, ValueError) as exc:
             st.error(f"Cannot queue: {exc}")
             return
         st.session_state[FLASH_KEY] = f"Queued {len(ids)} run(s) of {group}."
@@ -326,127 +289,7 @@ def _jobs_body(jm: JobManager) -> None:
     """Draw one line per job; rerun the whole page when one has ended since the last draw."""
     jobs = jm.jobs(state.owner())
     now = [j.run_id for j in jobs if j.active]
-    before = st.session_state.get(JOBS_KEY, [])
-    st.session_state[JOBS_KEY] = now
-    if set(before) - set(now):
-        st.rerun()  # a run finished: redraw the charts with it
+    rerun_when_ended(JOBS_KEY, now)  # a run finished: redraw the charts with it
     st.markdown(f"**Your training jobs** ({len(now)} active, {len(jobs) - len(now)} ended)")
     for view in jobs[-12:]:
-        if view.active:
-            p = view.progress
-            st.progress(p["fraction"] if p else 0.0, text=job_line(view))
-        else:
-            st.caption(job_line(view))
-
-
-# ---------------------------------------------------------------- evaluate
-
-
-def run_label(info: RunInfo) -> str:
-    """Return 'name · test 0.9137' (or the status) for a run chooser."""
-    acc = info.get("test_accuracy")
-    score = f"test {acc:.4f}" if isinstance(acc, float) else info.status
-    return f"{info.name} · {score}"
-
-
-def default_run(runs: list[RunInfo], active: list[str]) -> str:
-    """Return the first active run, else the newest run with a test score, else the newest."""
-    ids = [r.id for r in runs]
-    scored = [r.id for r in runs if isinstance(r.get("test_accuracy"), float)]
-    return next((a for a in active if a in ids), (scored or ids)[0])
-
-
-NO_TEST = {
-    "stopped": "it was stopped before the end, so it was never scored on the test set",
-    "queued": "it has not started yet",
-    "running": "it is still training; the test set is scored after the last epoch",
-    "failed": "it failed before it was scored on the test set",
-    "interrupted": "its training was interrupted before the test set was scored",
-}
-
-
-def predictions(store: RunStore, info: RunInfo) -> tuple[np.ndarray, np.ndarray] | None:
-    """Return the run's test probabilities and labels, or None after saying why there are none."""
-    try:
-        found = store.predictions(info.id)
-    except RunError as exc:
-        st.error(f"{info.name}: {exc}")
-        return None
-    if found is None:
-        why = NO_TEST.get(info.status, "its folder has no predictions.npz")
-        st.info(f"**{info.name}** has no test predictions: {why}. Choose a finished run.")
-    return found
-
-
-def score_metrics(names: list[str], confusions: list[np.ndarray]) -> None:
-    """Test accuracy and mistake count, one column per run (the second one with a delta)."""
-    first: float | None = None
-    for column, name, confusion in zip(st.columns(len(names)), names, confusions, strict=True):
-        total, correct = int(confusion.sum()), int(confusion.trace())
-        accuracy = correct / total
-        delta = None if first is None else f"{accuracy - first:+.4f} vs {names[0]}"
-        column.metric(f"{name}: test accuracy", f"{accuracy:.4f}", delta=delta, border=True)
-        column.caption(f"{total - correct:,} of {total:,} test images misclassified")
-        first = accuracy if first is None else first
-
-
-def _pair_clicked(pairs: list[ConfusedPair]) -> None:
-    """Table callback: filter the gallery to the clicked true → predicted pair."""
-    rows = st.session_state["eval_pairs"].selection.rows
-    if rows:
-        st.session_state["eval_true"] = pairs[rows[0]].true
-        st.session_state["eval_pred"] = pairs[rows[0]].predicted
-
-
-def pairs_view(frame: pd.DataFrame, pairs: list[ConfusedPair], key: str | None) -> None:
-    """Draw a confused-pairs table; with a key, clicking a row filters the gallery."""
-    frame = frame.assign(share_of_true=frame["share_of_true"] * 100)
-    config = {"share_of_true": st.column_config.NumberColumn("share of true", format="%.1f %%")}
-    if key is None:
-        st.dataframe(frame, hide_index=True, column_config=config)
-        return
-    st.dataframe(
-        frame,
-        hide_index=True,
-        column_config=config,
-        key=key,
-        on_select=functools.partial(_pair_clicked, pairs),
-        selection_mode="single-row",
-    )
-
-
-def class_filter(label: str, key: str) -> int | None:
-    """A class select with 'any'; returns the class number or None."""
-    options: list[Any] = [None, *range(len(CLASS_NAMES))]
-    return st.selectbox(
-        label, options, format_func=lambda c: "any" if c is None else CLASS_NAMES[c], key=key
-    )
-
-
-def images_for(data: FashionMNIST | None, labels: np.ndarray) -> np.ndarray | None:
-    """Return the test images the predictions belong to, or None after saying why not."""
-    if data is None:
-        return None
-    if len(data.y_test) != len(labels) or not np.array_equal(data.y_test, labels):
-        st.warning(
-            f"This run was scored on a different test set ({len(labels):,} images) than the one "
-            f"loaded now ({len(data.y_test):,}): its misclassified images cannot be shown."
-        )
-        return None
-    return data.x_test
-
-
-def _tile(row: pd.Series) -> str:
-    """Return '#123: Shirt → T-shirt/top (87%)' for the image chooser."""
-    true, pred = CLASS_NAMES[int(row["true"])], CLASS_NAMES[int(row["predicted"])]
-    return f"#{int(row['index'])}: {true} → {pred} ({row['confidence']:.1%})"
-
-
-def open_in_feature_maps(store: RunStore, rows: pd.DataFrame, run_id: str) -> None:
-    """Pick one gallery image and open it on the Feature maps page (when that page exists)."""
-    labels = {int(r["index"]): _tile(r) for _, r in rows.iterrows()}
-    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-    index = c1.selectbox("Image", list(labels), format_func=labels.get, key="eval_open_pick")
-    if c2.button("Open in Feature maps", key="eval_open"):
-        state.set_active_runs([run_id, *state.active_runs(store)])  # the page shows this run
-        st.switch_page(FEATURE_MAPS, query_params={"img": str(index), "run": run_id})
+        show_job(view)

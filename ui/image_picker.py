@@ -16,12 +16,12 @@ import streamlit as st
 from PIL import Image
 
 from fmnist_viz import CLASS_NAMES
-from fmnist_viz.compare import misclassified
 from fmnist_viz.data import FashionMNIST
-from fmnist_viz.figures.maps import probability_bars
+from fmnist_viz.evaluation import misclassified
+from fmnist_viz.figures.probabilities import probability_bars
 from fmnist_viz.imaging import ImageError, convert_upload, open_image, upright_image
 from fmnist_viz.probes import Prober
-from ui import models, resources, state
+from ui import active_run, resources, run_cache, state
 
 MODES = {
     "index": "Test image by number",
@@ -93,7 +93,7 @@ def _wrong_label(row: dict[str, Any]) -> str:
 
 def _wrong_one(data: FashionMNIST, run_id: str) -> Pick | None:
     """A test image the active run classifies wrongly, most confident mistakes first."""
-    probs = models.test_set_probabilities(run_id, data)
+    probs = run_cache.test_set_probabilities(run_id, data)
     if probs is None:
         st.info("This run has no model yet to score the test images with.")
         return None
@@ -215,22 +215,18 @@ def prediction_panel(
 ) -> None:
     """The model's class probabilities for the image, the true label marked when known.
 
-    The bars leave room for the percentage of a bar near 100 % (the figure is drawn in half
-    the page's width); `narrow` (a quarter of it) also wraps the title at its dots.
+    Drawn in half the page's width, or a quarter of it when `narrow`.
     """
-    fig = probability_bars(prober.predict(image), label)
-    fig.update_layout(xaxis_range=[0, 1.4 if narrow else 1.3])
-    if narrow:
-        fig.update_layout(title_text=fig.layout.title.text.replace(" · ", "<br>"), margin_t=70)
-    st.plotly_chart(fig, key=key)
+    column = "quarter" if narrow else "half"
+    st.plotly_chart(probability_bars(prober.predict(image), label, column=column), key=key)
 
 
 def probe_setup(with_image: bool = True) -> tuple[str, FashionMNIST, Prober, Pick | None]:
     """The inside pages' common start: active run, data, its prober, and (optionally) the
     chosen image beside its prediction. Stops the page with a message when one is missing."""
-    run_id = models.require_active_run()
+    run_id = active_run.require_active_run()
     data = resources.dataset_or_error() if run_id else None
-    prober = models.prober(run_id) if data is not None else None
+    prober = run_cache.prober(run_id) if data is not None else None
     if prober is None:
         st.stop()
     if not with_image:

@@ -10,38 +10,41 @@ import streamlit as st
 
 from fmnist_viz.architectures import (
     ACTIVATIONS,
-    DEFAULTS,
+    FIELD_LIMITS,
     LAYER_TYPES,
     PADDINGS,
     TYPE_LABELS,
     Summary,
+    new_layer,
     normalize,
+    preset,
     summarize,
 )
 
 KEY = "editor_layers"
-# Which settings each layer type shows, with (label, widget kind, options)
+# Which settings each layer type shows, with (label, widget kind, options); numeric ranges are
+# the engine's FIELD_LIMITS
 FIELDS: dict[str, list[tuple[str, str, str, Any]]] = {
     "conv2d": [
-        ("filters", "Filters", "int", (1, 4096)),
-        ("kernel_size", "Kernel", "int", (1, 28)),
-        ("strides", "Stride", "int", (1, 28)),
+        ("filters", "Filters", "int", FIELD_LIMITS["filters"]),
+        ("kernel_size", "Kernel", "int", FIELD_LIMITS["kernel_size"]),
+        ("strides", "Stride", "int", FIELD_LIMITS["strides"]),
         ("padding", "Padding", "select", PADDINGS),
         ("activation", "Activation", "select", ACTIVATIONS),
     ],
     "maxpool2d": [
-        ("pool_size", "Pool size", "int", (1, 28)),
+        ("pool_size", "Pool size", "int", FIELD_LIMITS["pool_size"]),
         ("padding", "Padding", "select", PADDINGS),
     ],
     "avgpool2d": [
-        ("pool_size", "Pool size", "int", (1, 28)),
+        ("pool_size", "Pool size", "int", FIELD_LIMITS["pool_size"]),
         ("padding", "Padding", "select", PADDINGS),
     ],
-    "dropout": [("rate", "Rate", "float", (0.0, 0.99))],
+    "dropout": [("rate", "Rate", "float", FIELD_LIMITS["rate"])],
     "batchnorm": [],
     "flatten": [],
     "dense": [
-        ("units", "Units", "int", (1, 4096)),
+        ("units", "Units", "int", FIELD_LIMITS["units"]),
         ("activation", "Activation", "select", ACTIVATIONS),
     ],
 }
@@ -54,9 +57,8 @@ def load(spec: dict[str, Any]) -> None:
 
 
 def layers() -> list[dict[str, Any]]:
+    """The editor's layers (each with an `_uid` for stable widget keys); Model 1 at first."""
     if KEY not in st.session_state:
-        from fmnist_viz.architectures import preset
-
         load(preset("model1"))
     return st.session_state[KEY]
 
@@ -70,6 +72,7 @@ def spec(name: str = "custom") -> dict[str, Any]:
 
 
 def _move(index: int, step: int) -> None:
+    """Button callback: swap a layer with its neighbour."""
     items = layers()
     j = index + step
     if 0 <= j < len(items):
@@ -77,27 +80,26 @@ def _move(index: int, step: int) -> None:
 
 
 def _remove(index: int) -> None:
+    """Button callback: remove a layer."""
     layers().pop(index)
 
 
 def _add() -> None:
+    """Button callback: insert a new layer of the chosen type at the chosen position."""
     kind = st.session_state.get("editor_add_type", "conv2d")
     items = layers()
-    taken = {layer["name"] for layer in items}
-    n = 1
-    prefix = {"conv2d": "conv", "dense": "dense", "dropout": "dropout"}.get(kind, kind)
-    while f"{prefix}{n}" in taken:
-        n += 1
-    new = {"type": kind, **DEFAULTS[kind], "name": f"{prefix}{n}", "_uid": uuid.uuid4().hex[:8]}
+    new = {**new_layer(kind, {layer["name"] for layer in items}), "_uid": uuid.uuid4().hex[:8]}
     position = st.session_state.get("editor_add_pos", len(items))
     items.insert(min(int(position), len(items)), new)
 
 
 def _sync(layer: dict[str, Any], field: str, key: str) -> None:
+    """Widget callback: copy a widget's value into its layer."""
     layer[field] = st.session_state[key]
 
 
 def _field(layer: dict[str, Any], field: str, label: str, kind: str, opts: Any) -> None:
+    """One setting's widget (number or select), bound to the layer."""
     key = f"le_{layer['_uid']}_{field}"
     value = layer.get(field)
     args = {"key": key, "on_change": _sync, "args": (layer, field, key)}
@@ -115,6 +117,7 @@ def _field(layer: dict[str, Any], field: str, label: str, kind: str, opts: Any) 
 def _row(
     index: int, layer: dict[str, Any], count: int, problems: list[str], out: str | None
 ) -> None:
+    """One layer: name, settings, move/remove buttons, its output shape and its problems."""
     with st.container(border=True):
         head, fields, buttons = st.columns([2.2, 6, 1.6], vertical_alignment="bottom")
         key = f"le_{layer['_uid']}_name"
@@ -143,21 +146,29 @@ def _row(
             st.error(message)
 
 
+def row_problems(summary: Summary, count: int) -> tuple[dict[int, list[str]], list[str]]:
+    """The summary's errors by the editor row they belong to, and those about the whole model."""
+    by_row: dict[int, list[str]] = {}
+    general = []
+    for issue in summary.errors:
+        if issue.layer is not None and 0 <= issue.layer < count:
+            by_row.setdefault(issue.layer, []).append(issue.message)
+        else:
+            general.append(issue.message)
+    return by_row, general
+
+
 def editor() -> Summary:
     """Draw the editor; returns the validated summary of what it holds."""
     items = layers()
     summary = summarize(spec())
-    by_layer: dict[str, list[str]] = {}
-    general = []
-    for issue in summary.errors:
-        name = _issue_layer_name(issue.message, items)
-        (by_layer.setdefault(name, []) if name else general).append(issue.message)
+    by_layer, general = row_problems(summary, len(items))
     shapes = {
         r.name: f"→ output {' × '.join(map(str, r.output_shape))} · {r.params:,} parameters"
         for r in summary.rows
     }
     for i, layer in enumerate(items):
-        _row(i, layer, len(items), by_layer.get(layer["name"], []), shapes.get(layer["name"]))
+        _row(i, layer, len(items), by_layer.get(i, []), shapes.get(layer["name"]))
     add_type, add_pos, add_btn = st.columns([3, 3, 2], vertical_alignment="bottom")
     add_type.selectbox("New layer", LAYER_TYPES, format_func=TYPE_LABELS.get, key="editor_add_type")
     add_pos.number_input("at position", 0, len(items), len(items), key="editor_add_pos")
@@ -165,13 +176,6 @@ def editor() -> Summary:
     for message in general:
         st.error(message)
     return summary
-
-
-def _issue_layer_name(message: str, items: list[dict[str, Any]]) -> str | None:
-    for layer in items:
-        if f"({layer['name']})" in message:
-            return layer["name"]
-    return None
 
 
 def summary_table(summary: Summary) -> pd.DataFrame:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from fmnist_viz.figures.live import live_curves
-from fmnist_viz.jobs import BatchTail, JobManager
+from fmnist_viz.jobs import JobManager
+from fmnist_viz.store import BatchTail
 from ui import state
-from ui.sidebar import job_line
+from ui.job_progress import rerun_when_ended, show_job
 
 RUN_KEY = "train_run"
 
@@ -37,6 +38,7 @@ def show(jm: JobManager) -> None:
 
 
 def _tail(jm: JobManager, run_id: str) -> BatchTail:
+    """This session's incremental reader of the run's batches.csv."""
     tails = st.session_state.setdefault("_tails", {})
     if run_id not in tails:
         tails[run_id] = BatchTail(jm.store, run_id)
@@ -44,19 +46,18 @@ def _tail(jm: JobManager, run_id: str) -> BatchTail:
 
 
 def _panel(jm: JobManager, run_id: str) -> None:
+    """Status, progress metrics, notes and the live curves (the polling fragment's body)."""
     view = jm.view(run_id)
     if view is None:
         return
-    was_active = st.session_state.get("_panel_active") == run_id
-    st.session_state["_panel_active"] = run_id if view.active else None
-    if was_active and not view.active:
-        st.rerun()  # finished or stopped: refresh the page (sidebar, active run offer)
+    # finished or stopped: refresh the page once (sidebar, active run offer)
+    rerun_when_ended("_panel_active", [run_id] if view.active else [], watched=[run_id])
     st.markdown(f"Status: **{view.status}**")
     if view.status == "queued":
         st.info(f"Queued, position {view.queue_position}: it starts when a worker is free.")
     if view.active:
+        show_job(view)
         p = view.progress
-        st.progress(p["fraction"] if p else 0.0, text=job_line(view))
         if p:
             c = st.columns(4)
             c[0].metric("Epoch", f"{p['epoch']} / {p['epochs']}")
@@ -74,6 +75,7 @@ def _panel(jm: JobManager, run_id: str) -> None:
 
 
 def _outcome(jm: JobManager, meta: dict, run_id: str) -> None:
+    """How the run ended, and the offer to make it the active run."""
     status = meta.get("status")
     if status == "finished":
         st.success(

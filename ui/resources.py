@@ -8,7 +8,7 @@ import streamlit as st
 
 from fmnist_viz.data import DataError, FashionMNIST, load_fashion_mnist
 from fmnist_viz.jobs import JobManager
-from fmnist_viz.runs import RunStore
+from fmnist_viz.store import RunStore
 
 
 @st.cache_resource(show_spinner=False)

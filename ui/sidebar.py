@@ -1,15 +1,17 @@
-"""The sidebar on every page: active run(s) and this session's training job."""
+"""The sidebar on every page: active run(s) and this session's training jobs."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from fmnist_viz.jobs import JobManager, JobView
-from fmnist_viz.runs import RunError, RunStore
+from fmnist_viz.jobs import JobManager
+from fmnist_viz.store import RunError, RunStore
 from ui import state
+from ui.job_progress import rerun_when_ended, show_job
 
 
 def render(jm: JobManager) -> None:
+    """Draw the sidebar; its job list polls every second while a job is active."""
     with st.sidebar:
         _active_runs(jm.store)
         jobs = jm.active_jobs(state.owner())
@@ -20,6 +22,7 @@ def render(jm: JobManager) -> None:
 
 
 def _active_runs(store: RunStore) -> None:
+    """The active runs with their test accuracy or status."""
     st.markdown("**Active run**")
     runs = state.active_runs(store)
     if not runs:
@@ -35,33 +38,12 @@ def _active_runs(store: RunStore) -> None:
         st.caption(f"**{info.name}**{extra}")
 
 
-def job_line(view: JobView) -> str:
-    """One line describing a job's state."""
-    if view.status == "queued":
-        return f"{view.name}: queued, position {view.queue_position or '?'}"
-    p = view.progress
-    if view.status == "running" and p:
-        return (
-            f"{view.name}: epoch {p['epoch']}/{p['epochs']}, batch {p['batch']}/"
-            f"{p['steps_per_epoch']} · {p['samples_per_second']:,.0f} samples/s · "
-            f"ETA {p['eta_seconds']:,.0f} s"
-        )
-    if view.status == "running":
-        return f"{view.name}: starting (loading TensorFlow and the data)…"
-    return f"{view.name}: {view.status}"
-
-
 def _job_status(jm: JobManager) -> None:
-    owner = state.owner()
-    jobs = jm.jobs(owner)
-    active = [j for j in jobs if j.active]
-    was_active = st.session_state.get("_sidebar_active", [])
-    st.session_state["_sidebar_active"] = [j.run_id for j in active]
-    if set(was_active) - {j.run_id for j in active}:
-        st.rerun()  # a job just ended: refresh the whole page once
+    """This session's active jobs with progress; the page reruns once when one ends."""
+    active = jm.active_jobs(state.owner())
+    rerun_when_ended("_sidebar_active", [j.run_id for j in active])
     if not active:
         return
     st.markdown("**Training**")
     for view in active:
-        p = view.progress
-        st.progress(p["fraction"] if p else 0.0, text=job_line(view))
+        show_job(view)

@@ -6,7 +6,7 @@ import uuid
 
 import streamlit as st
 
-from fmnist_viz.runs import RunError, RunStore
+from fmnist_viz.store import RunError, RunStore
 
 ACTIVE_KEY = "active_runs"
 

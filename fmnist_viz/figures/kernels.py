@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from fmnist_viz.figures.maps import (
+from fmnist_viz.figures.layout import (
     DIVERGING,
     MARGIN,
     PLOT_W_PX,

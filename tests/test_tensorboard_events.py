@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fmnist_viz.runs import _TensorBoardWriter
-from fmnist_viz.training import EpochRecord
+from fmnist_viz.events import EpochRecord
+from fmnist_viz.tensorboard_events import TensorBoardWriter
 
 
 def _events(folder: Path) -> list:
@@ -25,7 +25,7 @@ def test_epoch_scalars_are_written_as_tensorboard_scalars(tmp_path: Path) -> Non
     import tensorflow as tf
     from tensorflow.core.framework import summary_pb2
 
-    writer = _TensorBoardWriter(tmp_path)
+    writer = TensorBoardWriter(tmp_path)
     writer.epoch(EpochRecord(1, 0.9, 0.7, 0.8, 0.75, 2.0))
     writer.epoch(EpochRecord(2, 0.5, 0.8, 0.6, 0.78, 2.0))
     writer.close()

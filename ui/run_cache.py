@@ -1,8 +1,10 @@
-"""Shared by the inside-the-network pages: the active run's cached prober, batch statistics of
-its model, and the teaching notes shown beside the views.
+"""Per-run results the inside pages share, computed once and cached.
 
-A Prober is cached per run id and model-file mtime, so picking another image never reloads or
-rebuilds the model, while a run that saves better weights is picked up on the next rerun.
+A Prober is cached per run id and model-file mtime (`cache_resource`: one compiled probe per
+server, used under its own lock), so picking another image never reloads or rebuilds the
+model, while a run that saves better weights is picked up on the next rerun. NumPy results
+(test-set probabilities, ReLU statistics, snapshots) go through `cache_data`: each session gets
+its own copy, so no session can change what another sees.
 """
 
 from __future__ import annotations
@@ -11,23 +13,12 @@ import numpy as np
 import streamlit as st
 
 from fmnist_viz.data import FashionMNIST
-from fmnist_viz.probes import Prober, ReluStats, prober_for
-from fmnist_viz.runs import MODEL_FILE, RunError, RunStore
-from fmnist_viz.teaching import CONCEPTS
-from ui import resources, state
+from fmnist_viz.probes import Prober
+from fmnist_viz.relu import ReluStats, relu_stats
+from fmnist_viz.store import MODEL_FILE, SNAPSHOT_DIR, RunError, RunStore
+from ui import resources
 
 RELU_BATCH = 256  # test images the ReLU statistics are averaged over
-
-
-def require_active_run() -> str | None:
-    """The first active run id, or None after saying how to get one."""
-    runs = state.active_runs(resources.store())
-    if runs:
-        return runs[0]
-    st.info("No active run: pick one on the Runs page or train one")
-    st.page_link("pages/runs.py", label="Pick a saved run", icon=":material/folder_open:")
-    st.page_link("pages/train.py", label="Train a model", icon=":material/model_training:")
-    return None
 
 
 def model_mtime(store: RunStore, run_id: str) -> float | None:
@@ -41,7 +32,7 @@ def model_mtime(store: RunStore, run_id: str) -> float | None:
 @st.cache_resource(show_spinner="Loading the model…", max_entries=6)
 def _cached_prober(root: str, run_id: str, mtime: float) -> Prober:
     """Load the run's model once per (run, model file version) and build its prober."""
-    return prober_for(RunStore(root).load_model(run_id))
+    return Prober(RunStore(root).load_model(run_id))
 
 
 def prober(run_id: str) -> Prober | None:
@@ -61,19 +52,10 @@ def prober(run_id: str) -> Prober | None:
         return None
 
 
-def run_name(run_id: str) -> str:
-    """The display name of a run (its id when it cannot be read)."""
-    try:
-        return resources.store().load(run_id).name
-    except RunError:
-        return run_id
-
-
-@st.cache_resource(show_spinner="Scoring the test images…", max_entries=6)
+@st.cache_data(show_spinner="Scoring the test images…", max_entries=6)
 def _scored(root: str, run_id: str, mtime: float, data_key: str) -> np.ndarray:
     """Class probabilities of the loaded test set under the run's model."""
-    model = _cached_prober(root, run_id, mtime)
-    return model.predict_batch(resources.dataset().x_test)
+    return _cached_prober(root, run_id, mtime).predict_batch(resources.dataset().x_test)
 
 
 def test_set_probabilities(run_id: str, data: FashionMNIST) -> np.ndarray | None:
@@ -92,11 +74,11 @@ def test_set_probabilities(run_id: str, data: FashionMNIST) -> np.ndarray | None
     return _scored(str(store.root), run_id, mtime, data.describe())
 
 
-@st.cache_resource(show_spinner="ReLU statistics over test images…", max_entries=6)
+@st.cache_data(show_spinner="ReLU statistics over test images…", max_entries=6)
 def _relu_stats(root: str, run_id: str, mtime: float, data_key: str) -> dict[str, ReluStats]:
     """ReLU statistics of the first RELU_BATCH test images under the run's model."""
-    model = _cached_prober(root, run_id, mtime)
-    return model.relu_stats(resources.dataset().x_test[:RELU_BATCH])
+    prober_ = _cached_prober(root, run_id, mtime)
+    return relu_stats(prober_, resources.dataset().x_test[:RELU_BATCH])
 
 
 def relu_batch_stats(run_id: str, data: FashionMNIST) -> dict[str, ReluStats]:
@@ -106,9 +88,18 @@ def relu_batch_stats(run_id: str, data: FashionMNIST) -> dict[str, ReluStats]:
     return _relu_stats(str(store.root), run_id, mtime, data.describe())
 
 
-def concept_notes(keys: tuple[str, ...], expanded: int = 1) -> None:
-    """The teaching text for these concepts, the first `expanded` of them open."""
-    for i, key in enumerate(keys):
-        concept = CONCEPTS[key]
-        with st.expander(concept.title, expanded=i < expanded):
-            st.markdown(f"**{concept.summary}**\n\n{concept.body}")
+@st.cache_data(show_spinner=False, max_entries=256)
+def _snapshot(root: str, run_id: str, epoch: int, mtime: float) -> dict[str, np.ndarray]:
+    """One saved snapshot, read once per file version."""
+    return RunStore(root).snapshot(run_id, epoch)
+
+
+def snapshot(run_id: str, epoch: int) -> dict[str, np.ndarray]:
+    """The run's snapshot of one epoch (RunError when damaged or missing), read once."""
+    store = resources.store()
+    path = store.path(run_id) / SNAPSHOT_DIR / f"epoch_{int(epoch):03d}.npz"
+    try:
+        mtime = path.stat().st_mtime
+    except OSError as exc:
+        raise RunError(f"Snapshot {path.name} is missing") from exc
+    return _snapshot(str(store.root), run_id, int(epoch), mtime)

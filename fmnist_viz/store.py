@@ -12,23 +12,21 @@ Layout of a run folder (all writes go to a temp file first, then `os.replace`):
     predictions.npz   test-set probabilities of the best model
     tb/               TensorBoard event files (`tensorboard --logdir runs`)
     STOP              present when someone asked the run to stop
+
+The recorder (`recorder.py`) writes these files while a run trains; this module creates,
+reads, lists, renames and deletes run folders.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
-import math
 import os
 import re
 import secrets
 import shutil
 import socket
-import tempfile
-import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,16 +34,9 @@ from typing import Any
 
 import numpy as np
 
-from fmnist_viz.training import (
-    HISTORY_FIELDS,
-    BatchProgress,
-    EpochRecord,
-    Observer,
-    StartInfo,
-    TestMetrics,
-    TrainConfig,
-    TrainResult,
-)
+from fmnist_viz.atomic import write_json_atomic
+from fmnist_viz.config import TrainConfig
+from fmnist_viz.events import HISTORY_FIELDS, EpochRecord
 
 RUN_FILE = "run.json"
 HISTORY_FILE = "history.csv"
@@ -66,57 +57,13 @@ class RunError(ValueError):
 
 
 def default_runs_dir() -> Path:
+    """The run store's folder: $FMNIST_RUNS_DIR, else ./runs."""
     return Path(os.environ.get("FMNIST_RUNS_DIR") or "runs")
 
 
 def now_iso() -> str:
+    """The current UTC time as an ISO 8601 string to the second."""
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-# ---------------------------------------------------------------- atomic files
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write to a temp file in the same folder, fsync, then rename over the target."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    write_bytes_atomic(path, json.dumps(data, indent=2, default=_json_default).encode())
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-@contextlib.contextmanager
-def atomic_path(path: Path, suffix: str = "") -> Iterator[Path]:
-    """A temp path to write with a library (e.g. model.save), renamed over `path` on success."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".tmp-{secrets.token_hex(4)}{suffix or path.suffix}"
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-
-
-def _json_number(value: float | None) -> float | None:
-    return None if value is None or not math.isfinite(value) else float(value)
 
 
 # ---------------------------------------------------------------- names and ids
@@ -130,6 +77,7 @@ def sanitize_name(name: str, default: str = "run") -> str:
 
 
 def new_run_id(name: str) -> str:
+    """A fresh run id: UTC time stamp, a slug of the name and 4 random hex digits."""
     slug = re.sub(r"[^a-z0-9]+", "-", sanitize_name(name).lower()).strip("-")[:30] or "run"
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     return f"{stamp}-{slug}-{secrets.token_hex(2)}"
@@ -149,13 +97,16 @@ class RunInfo:
 
     @property
     def status(self) -> str:
+        """The run's status, or 'damaged' when its folder cannot be used."""
         return "damaged" if self.damaged else str(self.meta.get("status", "unknown"))
 
     @property
     def name(self) -> str:
+        """The display name (the id when the run has none)."""
         return str(self.meta.get("name") or self.id)
 
     def get(self, key: str, default: Any = None) -> Any:
+        """A run.json field."""
         return self.meta.get(key, default)
 
 
@@ -171,21 +122,13 @@ def read_history(path: Path) -> list[EpochRecord]:
 
 
 def history_csv(history: list[EpochRecord]) -> str:
+    """history.csv's text for these epochs."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(HISTORY_FIELDS)
     for r in history:
         writer.writerow([r.epoch, *(f"{getattr(r, k):.6g}" for k in HISTORY_FIELDS[1:])])
     return buf.getvalue()
-
-
-def read_batches(path: Path) -> list[tuple[int, int, float, float]]:
-    """(epoch, batch, loss, accuracy) rows; a torn last line (crash mid-append) is skipped."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return []
-    return parse_batch_lines(lines[1:])
 
 
 def parse_batch_lines(lines: list[str]) -> list[tuple[int, int, float, float]]:
@@ -268,6 +211,7 @@ class RunStore:
         return meta
 
     def rename(self, run_id: str, name: str) -> str:
+        """Give a run a new display name (sanitised); returns the name kept."""
         clean = sanitize_name(name, default="")
         if not clean:
             raise RunError("A run name needs at least one letter or digit")
@@ -275,30 +219,27 @@ class RunStore:
         return clean
 
     def delete(self, run_id: str) -> None:
+        """Remove a run folder and everything in it."""
         path = self.path(run_id)
         if not path.is_dir():
             raise RunError(f"No run {run_id!r} in {self.root}")
         shutil.rmtree(path)
 
     def request_stop(self, run_id: str) -> None:
+        """Ask a running job to stop (it checks for the STOP file before every batch)."""
         (self.path(run_id) / STOP_FILE).touch()
 
     def history(self, run_id: str) -> list[EpochRecord]:
+        """The run's finished epochs (empty before the first); RunError when damaged."""
         path = self.path(run_id) / HISTORY_FILE
         return read_history(path) if path.exists() else []
 
-    def batches(self, run_id: str) -> list[tuple[int, int, float, float]]:
-        return read_batches(self.path(run_id) / BATCHES_FILE)
-
     def progress(self, run_id: str) -> dict[str, Any] | None:
+        """The latest batch progress of a running job, None when there is none."""
         try:
             return _read_json(self.path(run_id) / PROGRESS_FILE)
         except RunError:
             return None
-
-    def test_metrics(self, run_id: str) -> dict[str, Any] | None:
-        path = self.path(run_id) / TEST_FILE
-        return _read_json(path) if path.exists() else None
 
     def predictions(self, run_id: str) -> tuple[np.ndarray, np.ndarray] | None:
         """(probabilities float32 (n, 10), true labels) of the best model on the test set."""
@@ -312,6 +253,7 @@ class RunStore:
             raise RunError(f"{path.name} is damaged: {exc}") from exc
 
     def snapshot_epochs(self, run_id: str) -> list[int]:
+        """Epochs with a saved kernel snapshot, ascending (0 = before training)."""
         folder = self.path(run_id) / SNAPSHOT_DIR
         if not folder.is_dir():
             return []
@@ -319,6 +261,7 @@ class RunStore:
         return sorted(int(m.group(1)) for m in found if m)
 
     def snapshot(self, run_id: str, epoch: int) -> dict[str, np.ndarray]:
+        """One epoch's snapshot (see `snapshots.py`); RunError when damaged or missing."""
         path = self.path(run_id) / SNAPSHOT_DIR / f"epoch_{int(epoch):03d}.npz"
         try:
             with np.load(path) as npz:
@@ -400,195 +343,25 @@ def _owner_alive(meta: dict[str, Any]) -> bool:
     return True
 
 
-# ---------------------------------------------------------------- recording a training
+class BatchTail:
+    """Incremental reader of a run's batches.csv: each call returns only the new rows."""
 
+    def __init__(self, store: RunStore, run_id: str):
+        self.path: Path = store.path(run_id) / BATCHES_FILE
+        self.offset = 0
+        self.rows: list[tuple[int, int, float, float]] = []
 
-class RunRecorder(Observer):
-    """Writes a training's progress into its run folder as it happens."""
-
-    def __init__(self, store: RunStore, run_id: str, progress_interval: float = 0.5):
-        self.store = store
-        self.run_id = run_id
-        self.dir = store.path(run_id)
-        self.interval = progress_interval
-        self._last_flush = 0.0
-        self._pending: list[str] = []
-        self._history: list[EpochRecord] = []
-        self._tb = _TensorBoardWriter(self.dir / "tb")
-        (self.dir / BATCHES_FILE).write_text("epoch,batch,loss,accuracy\n", encoding="utf-8")
-
-    def should_stop(self) -> bool:
-        return (self.dir / STOP_FILE).exists()
-
-    def mark_running(self, data_source: str) -> None:
-        self.store.update(
-            self.run_id,
-            status="running",
-            started=now_iso(),
-            pid=os.getpid(),
-            host=socket.gethostname(),
-            data_source=data_source,
-        )
-
-    def on_start(self, info: StartInfo) -> None:
-        self.store.update(
-            self.run_id,
-            seed=info.seed,
-            steps_per_epoch=info.steps_per_epoch,
-            n_train=info.n_train,
-            n_val=info.n_val,
-            n_test=info.n_test,
-            notes=list(info.notes),
-        )
-
-    def on_batch(self, progress: BatchProgress) -> None:
-        self._pending.append(
-            f"{progress.epoch},{progress.batch},{progress.loss:.5g},{progress.accuracy:.5g}\n"
-        )
-        now = time.monotonic()
-        last = progress.batch == progress.steps_per_epoch
-        if now - self._last_flush >= self.interval or last:
-            self._flush(progress)
-            self._last_flush = now
-
-    def _flush(self, progress: BatchProgress) -> None:
-        with open(self.dir / BATCHES_FILE, "a", encoding="utf-8") as fh:
-            fh.write("".join(self._pending))
-        self._pending.clear()
-        state = {
-            "epoch": progress.epoch,
-            "epochs": progress.epochs,
-            "batch": progress.batch,
-            "steps_per_epoch": progress.steps_per_epoch,
-            "loss": _json_number(progress.loss),
-            "accuracy": _json_number(progress.accuracy),
-            "samples_per_second": progress.samples_per_second,
-            "elapsed": progress.elapsed,
-            "eta_seconds": progress.eta_seconds,
-            "fraction": progress.fraction,
-            "updated": time.time(),
-        }
-        write_json_atomic(self.dir / PROGRESS_FILE, state)
-
-    def on_epoch(self, record: EpochRecord, improved: bool, model: Any) -> None:
-        self._history.append(record)
-        if improved:
-            with atomic_path(self.dir / MODEL_FILE) as tmp:
-                model.save(tmp)
-        write_bytes_atomic(self.dir / HISTORY_FILE, history_csv(self._history).encode())
-        self._tb.epoch(record)
-        best = min(self._history, key=lambda r: r.val_loss)
-        self.store.update(
-            self.run_id,
-            epochs_done=record.epoch,
-            best_epoch=best.epoch,
-            best_val_loss=_json_number(best.val_loss),
-            best_val_accuracy=_json_number(best.val_accuracy),
-            final_train_accuracy=_json_number(record.accuracy),
-            final_val_accuracy=_json_number(record.val_accuracy),
-            seconds_per_epoch=sum(r.seconds for r in self._history) / len(self._history),
-        )
-
-    def on_snapshot(self, epoch: int, weights: dict[str, np.ndarray]) -> None:
-        buf = io.BytesIO()
-        np.savez(buf, **weights)
-        write_bytes_atomic(self.dir / SNAPSHOT_DIR / f"epoch_{epoch:03d}.npz", buf.getvalue())
-
-    def finish(self, result: TrainResult, y_test: np.ndarray) -> None:
-        """Save the final artefacts and mark the run finished or stopped."""
-        if not (self.dir / MODEL_FILE).exists():
-            # no epoch ever improved (stopped early, or NaN losses): keep the weights it has
-            with atomic_path(self.dir / MODEL_FILE) as tmp:
-                result.model.save(tmp)
-        if result.test is not None and result.probabilities is not None:
-            write_test_results(self.dir, result.test, result.probabilities, y_test)
-        self._tb.close()
-        changes: dict[str, Any] = {"status": result.status, "finished": now_iso()}
-        if result.status == "diverged":
-            changes.update(status="failed", error=result.notes[-1])
-        if result.test is not None:
-            changes.update(
-                test_accuracy=_json_number(result.test.accuracy),
-                test_loss=_json_number(result.test.loss),
-            )
-        self.store.update(self.run_id, **changes)
-
-    def fail(self, message: str) -> None:
-        self._tb.close()
-        self.store.update(self.run_id, status="failed", finished=now_iso(), error=message)
-
-
-def write_test_results(
-    folder: Path, test: TestMetrics, probabilities: np.ndarray, labels: np.ndarray
-) -> None:
-    write_json_atomic(folder / TEST_FILE, test.__dict__)
-    buf = io.BytesIO()
-    np.savez_compressed(
-        buf, probabilities=probabilities.astype(np.float16), labels=labels.astype(np.uint8)
-    )
-    write_bytes_atomic(folder / PREDICTIONS_FILE, buf.getvalue())
-
-
-class _TensorBoardWriter:
-    """Per-epoch scalars in TensorBoard's format, written with TensorFlow alone."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self.writers: dict[str, Any] = {}
-
-    def _writer(self, split: str) -> Any:
-        import tensorflow as tf
-
-        if split not in self.writers:
-            self.writers[split] = tf.summary.create_file_writer(str(self.folder / split))
-        return self.writers[split]
-
-    def epoch(self, record: EpochRecord) -> None:
-        import tensorflow as tf
-        from tensorflow.core.framework import summary_pb2
-
-        meta = summary_pb2.SummaryMetadata()
-        meta.plugin_data.plugin_name = "scalars"
-        meta.data_class = summary_pb2.DATA_CLASS_SCALAR
-        values = {
-            "train": {"epoch_loss": record.loss, "epoch_accuracy": record.accuracy},
-            "validation": {"epoch_loss": record.val_loss, "epoch_accuracy": record.val_accuracy},
-        }
-        for split, scalars in values.items():
-            with self._writer(split).as_default():
-                for tag, value in scalars.items():
-                    tf.summary.write(
-                        tag, tf.constant(value, tf.float32), record.epoch, metadata=meta
-                    )
-            self._writer(split).flush()
-
-    def close(self) -> None:
-        for writer in self.writers.values():
-            writer.close()
-        self.writers.clear()
-
-
-def execute_run(
-    store: RunStore,
-    run_id: str,
-    data_dir: str | None = None,
-    observers: tuple[Observer, ...] = (),
-) -> dict[str, Any]:
-    """Train the run folder's spec/config end to end; return the final run.json."""
-    from fmnist_viz.data import load_fashion_mnist
-    from fmnist_viz.training import train
-
-    info = store.load(run_id)
-    recorder = RunRecorder(store, run_id)
-    try:
-        data = load_fashion_mnist(data_dir)
-        recorder.mark_running(data.describe())
-        config = TrainConfig.from_dict(info.meta["config"])
-        result = train(
-            info.meta["spec"], config, data, (recorder, *observers), recorder.should_stop
-        )
-        recorder.finish(result, data.y_test)
-    except Exception as exc:
-        recorder.fail(f"{type(exc).__name__}: {exc}")
-        raise
-    return store.load(run_id).meta
+    def read(self) -> list[tuple[int, int, float, float]]:
+        """All rows so far (reads only what was appended since the last call)."""
+        try:
+            with open(self.path, "rb") as fh:
+                fh.seek(self.offset)
+                chunk = fh.read()
+        except OSError:
+            return self.rows
+        end = chunk.rfind(b"\n") + 1  # leave a torn last line for the next read
+        if end:
+            lines = chunk[:end].decode("utf-8", errors="replace").splitlines()
+            self.rows.extend(parse_batch_lines(lines[0 if self.offset else 1 :]))
+            self.offset += end
+        return self.rows

@@ -1,0 +1,67 @@
+"""Atomic file writes: a reader never sees half a file, a crash never leaves one behind.
+
+Every write goes to a temp file in the target's folder, is flushed to disk, then renamed over
+the target (`os.replace` is atomic on one filesystem).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import secrets
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+TEMP_PREFIX = ".tmp-"
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write to a temp file in the same folder, fsync, then rename over the target."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON (NumPy scalars allowed) atomically, indented for people to read."""
+    write_bytes_atomic(path, json.dumps(data, indent=2, default=_json_default).encode())
+
+
+def _json_default(value: Any) -> Any:
+    """Turn NumPy scalars into Python numbers for json.dumps."""
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path, suffix: str = "") -> Iterator[Path]:
+    """A temp path to write with a library (e.g. model.save), renamed over `path` on success."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f"{TEMP_PREFIX}{secrets.token_hex(4)}{suffix or path.suffix}"
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def json_number(value: float | None) -> float | None:
+    """A float for JSON, None for missing, NaN or infinite values (JSON has no NaN)."""
+    return None if value is None or not math.isfinite(value) else float(value)

@@ -1,0 +1,82 @@
+"""What a training reports while it runs, and the Observer interface that receives it.
+
+`training.train()` calls each observer's methods in order. `on_batch` may be called on a Keras
+helper thread (batch-end work is async-safe, see `live_callback`), but never concurrently with
+itself and always in batch order; every other method is called on the thread that called
+`train()`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import keras
+
+
+@dataclass(frozen=True)
+class StartInfo:
+    """The sizes of a training that is about to start."""
+
+    epochs: int
+    steps_per_epoch: int
+    n_train: int
+    n_val: int
+    n_test: int
+    seed: int
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """Where training is now; loss/accuracy are the epoch's running means (as Keras reports)."""
+
+    epoch: int  # 1-based
+    epochs: int
+    batch: int  # 1-based, within the epoch
+    steps_per_epoch: int
+    loss: float
+    accuracy: float
+    samples_per_second: float
+    elapsed: float
+    eta_seconds: float
+
+    @property
+    def fraction(self) -> float:
+        """Share of all batches of the training done so far (0 to 1)."""
+        done = (self.epoch - 1) * self.steps_per_epoch + self.batch
+        return done / max(1, self.epochs * self.steps_per_epoch)
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """One finished epoch: training and validation loss and accuracy, wall time."""
+
+    epoch: int  # 1-based
+    loss: float
+    accuracy: float
+    val_loss: float
+    val_accuracy: float
+    seconds: float
+
+
+HISTORY_FIELDS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds")
+
+
+class Observer:
+    """Receives training events; subclasses override what they need (all no-ops here)."""
+
+    def on_start(self, info: StartInfo) -> None:
+        """Training is about to start (data split, model compiled)."""
+
+    def on_batch(self, progress: BatchProgress) -> None:
+        """A training batch ended (may run on a Keras helper thread; in batch order)."""
+
+    def on_epoch(self, record: EpochRecord, improved: bool, model: keras.Model) -> None:
+        """An epoch ended; `improved` when its validation loss is the lowest so far."""
+
+    def on_snapshot(self, epoch: int, weights: dict[str, np.ndarray]) -> None:
+        """Conv kernels and BN weights after an epoch (epoch 0: before training)."""

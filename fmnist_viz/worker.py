@@ -1,0 +1,62 @@
+"""What runs inside a worker process: train one run folder end to end.
+
+A job is a run folder (see `store.py`). Whatever executes it (the job manager's process pool,
+the CLI in its own process, or another executor that shares the run store) calls `run_job` or
+`execute_run`, which communicate only through that folder: progress, history, STOP file.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from fmnist_viz.config import TrainConfig
+from fmnist_viz.events import Observer
+from fmnist_viz.recorder import RunRecorder
+from fmnist_viz.store import RunStore
+
+
+def init_worker(threads: int | None) -> None:
+    """Runs once in each worker process: quiet TensorFlow, share the cores fairly."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if threads:
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+
+
+def execute_run(
+    store: RunStore,
+    run_id: str,
+    data_dir: str | None = None,
+    observers: tuple[Observer, ...] = (),
+) -> dict[str, Any]:
+    """Train the run folder's spec/config end to end; return the final run.json."""
+    from fmnist_viz.data import load_fashion_mnist
+    from fmnist_viz.training import train
+
+    info = store.load(run_id)
+    recorder = RunRecorder(store, run_id)
+    try:
+        data = load_fashion_mnist(data_dir)
+        recorder.mark_running(data.describe())
+        config = TrainConfig.from_dict(info.meta["config"])
+        result = train(
+            info.meta["spec"], config, data, (recorder, *observers), recorder.should_stop
+        )
+        recorder.finish(result, data.y_test)
+    except Exception as exc:
+        recorder.fail(f"{type(exc).__name__}: {exc}")
+        raise
+    return store.load(run_id).meta
+
+
+def run_job(root: str, run_id: str, data_dir: str | None) -> str:
+    """The worker side of a job: train one run folder; returns its final status."""
+    store = RunStore(root)
+    try:
+        meta = execute_run(store, run_id, data_dir)
+    except Exception:
+        meta = store.load(run_id).meta  # already marked failed by execute_run
+    return str(meta.get("status"))

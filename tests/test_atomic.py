@@ -1,0 +1,61 @@
+"""Tests for fmnist_viz.atomic: a failed write never leaves a half file or a temp file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fmnist_viz import atomic
+
+# ----------------------------------------------------------------------------- atomic writes
+
+
+def test_atomic_write_replaces_content_without_temp_files(tmp_path: Path) -> None:
+    target = tmp_path / "sub" / "f.json"
+    atomic.write_json_atomic(target, {"a": 1, "b": np.float32(0.5)})
+    atomic.write_json_atomic(target, {"a": 2})
+    assert json.loads(target.read_text()) == {"a": 2}
+    assert [p.name for p in target.parent.iterdir()] == ["f.json"]
+
+
+def test_atomic_write_keeps_old_content_when_replace_fails(tmp_path: Path, monkeypatch) -> None:
+    target = tmp_path / "f.txt"
+    target.write_bytes(b"old")
+
+    def broken_replace(*_args, **_kwargs):
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(atomic.os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk gone"):
+        atomic.write_bytes_atomic(target, b"new content")
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["f.txt"]
+
+
+def test_atomic_write_keeps_old_content_when_writing_fails(tmp_path: Path) -> None:
+    target = tmp_path / "f.txt"
+    target.write_bytes(b"old")
+    with pytest.raises(TypeError):
+        atomic.write_bytes_atomic(target, "not bytes")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="not JSON serialisable"):
+        atomic.write_json_atomic(target, {"x": object()})
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["f.txt"]
+
+
+def test_atomic_path_keeps_old_file_when_the_writer_raises(tmp_path: Path) -> None:
+    target = tmp_path / "model.keras"
+    target.write_bytes(b"old model")
+    with pytest.raises(RuntimeError), atomic.atomic_path(target) as tmp:
+        tmp.write_bytes(b"half a mod")
+        raise RuntimeError("crash while saving")
+    assert target.read_bytes() == b"old model"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.keras"]
+    with atomic.atomic_path(target) as tmp:
+        assert tmp.suffix == ".keras" and tmp.name.startswith(".tmp-")
+        tmp.write_bytes(b"new model")
+    assert target.read_bytes() == b"new model"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.keras"]
