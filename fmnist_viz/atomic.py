@@ -12,6 +12,7 @@ import math
 import os
 import secrets
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,26 @@ from typing import Any
 import numpy as np
 
 TEMP_PREFIX = ".tmp-"
+_UMASK_LOCK = threading.Lock()
+
+
+def file_mode() -> int:
+    """The mode a new file gets from open(): 0o666 less the process umask.
+
+    Temp files from `mkstemp` are private (0o600); a run store shared by several users or by
+    cluster workers needs the usual mode, so every atomic write sets this one. The umask is
+    read from /proc on Linux (no change to process state), else swapped out and back.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    with _UMASK_LOCK:
+        umask = os.umask(0o022)
+        os.umask(umask)
+    return 0o666 & ~umask
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
@@ -26,6 +47,7 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
     try:
+        os.fchmod(fd, file_mode())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

@@ -1,8 +1,15 @@
-"""Turn an uploaded picture into a Fashion-MNIST-style 28x28 image (light object on black)."""
+"""Turn an uploaded picture into a Fashion-MNIST-style 28x28 image (light object on black).
+
+Memory is bounded per upload: the header is checked before decoding, a JPEG is decoded at a
+reduced scale, a picture whose decoded pixels would exceed DECODE_BUDGET_BYTES is refused,
+and everything after the decode works on a copy shrunk to WORKING_SIDE (the picture is
+decoded once; the preview comes from the same decode).
+"""
 
 from __future__ import annotations
 
 import io
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -17,8 +24,13 @@ SIDE = 28
 OBJECT_SIDE = SIDE - 2
 # Pixels must differ from the background by this much (on a 0-1 scale) to count as the object.
 OBJECT_THRESHOLD = 0.1
-# Big pictures are shrunk to this long side before processing (keeps memory and time small).
+# Big pictures are shrunk to this long side right after decoding (keeps memory and time small).
 WORKING_SIDE = 2048
+DECODE_BUDGET_BYTES = 48 * 1024 * 1024  # the decoded pixels of one accepted upload
+PREVIEW_SIDE = 280  # the preview the picker shows beside the converted image
+# Bytes per pixel of Pillow's storage (1 for 8-bit gray, 2 for 16-bit gray, 4 for the rest);
+# palette and bilevel pictures count 4, as shrinking converts them to RGBA or L first.
+_MODE_BYTES = {"L": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "I;16N": 2}
 
 ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")
 _FORMAT_NAMES = "PNG, JPEG, WebP, GIF or BMP"
@@ -40,6 +52,7 @@ class ConvertedImage:
     format: str
     inverted: bool
     steps: tuple[str, ...]
+    preview: Image.Image | None = None  # the picture upright, at most PREVIEW_SIDE, RGBA
 
 
 def convert_upload(
@@ -47,7 +60,7 @@ def convert_upload(
 ) -> ConvertedImage:
     """Check, decode and convert the bytes of an uploaded picture."""
     check_file_size(len(data), max_bytes)
-    return to_fashion_mnist(open_image(data, max_pixels=max_pixels))
+    return to_fashion_mnist(open_image(data, max_pixels=max_pixels), preview=True)
 
 
 def check_file_size(n_bytes: int, max_bytes: int) -> None:
@@ -70,15 +83,40 @@ def _human_size(n_bytes: int) -> str:
 
 
 def open_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> Image.Image:
-    """Open the bytes, check the dimensions from the header, then decode the (first) frame."""
+    """Open the bytes, check the dimensions from the header, then decode the (first) frame,
+    a JPEG at a reduced scale; the result is at most WORKING_SIDE on its long side.
+
+    The `format` and `info["original_size"]` of the returned image describe the upload.
+    """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", Image.DecompressionBombWarning)
         image = _open_header(data, max_pixels)
         if any(issubclass(w.category, Image.DecompressionBombWarning) for w in caught):
             raise _too_many_pixels(image.size, _pixel_limit(max_pixels))
         check_dimensions(image.size, max_pixels)
+        original, fmt = image.size, image.format
+        if fmt in ("JPEG", "MPO") and max(original) > WORKING_SIDE:
+            scale = WORKING_SIDE / max(original)  # decode at 1/2, 1/4 or 1/8, not below this
+            image.draft(None, (math.ceil(original[0] * scale), math.ceil(original[1] * scale)))
+        check_decoded_size(image.size, image.mode, original)
         _decode(image, max_pixels)
-    return image
+    small = shrink(image)
+    small.format = fmt
+    small.info["original_size"] = original
+    return small
+
+
+def check_decoded_size(size: tuple[int, int], mode: str, original: tuple[int, int]) -> None:
+    """Refuse a picture whose decoded pixels would take more than DECODE_BUDGET_BYTES."""
+    need = size[0] * size[1] * _MODE_BYTES.get(mode, 4)
+    if need > DECODE_BUDGET_BYTES:
+        width, height = original
+        raise ImageError(
+            f"The picture is {width} × {height} pixels ({mode}): decoding it would take "
+            f"{need / 2**20:,.0f} MB, and one upload may take {DECODE_BUDGET_BYTES / 2**20:.0f} "
+            "MB. Please resize it (2,000 pixels on the long side is plenty) or save it as a "
+            "JPEG, and upload it again."
+        )
 
 
 def _open_header(data: bytes, max_pixels: int) -> Image.Image:
@@ -147,23 +185,36 @@ def _too_many_pixels(size: tuple[int, int], max_pixels: int) -> ImageError:
     )
 
 
-def to_fashion_mnist(image: Image.Image) -> ConvertedImage:
-    """Convert a decoded picture to a centred 28x28 float32 image, light object on black."""
+def to_fashion_mnist(image: Image.Image, preview: bool = False) -> ConvertedImage:
+    """Convert a decoded picture to a centred 28x28 float32 image, light object on black
+    (with `preview`, also keep a small upright RGBA copy of the picture for display)."""
     fmt = "JPEG" if image.format == "MPO" else (image.format or "unknown")
-    steps = [f"Opened a {image.width} × {image.height} {fmt} picture."]
+    size = image.info.get("original_size", image.size)
+    steps = [f"Opened a {size[0]} × {size[1]} {fmt} picture."]
+    image = shrink(image)
     upright = upright_image(image)
     if upright is not image:
         steps.append("Turned it upright using the camera's orientation tag.")
     if has_alpha(upright):
         steps.append("Filled the transparent areas with a plain background.")
-    gray = _to_array(shrink(flatten_alpha(upright)))
+    gray = _to_array(flatten_alpha(upright))
     steps.append("Converted it to grayscale.")
     inverted = background_is_light(gray)
     if inverted:
         gray = 1.0 - gray
         steps.append("Inverted it: Fashion-MNIST shows light clothes on a black background.")
     array, object_steps = _object_to_28(remove_background(gray))
-    return ConvertedImage(array, image.size, fmt, inverted, tuple(steps + object_steps))
+    thumb = _preview(upright) if preview else None
+    return ConvertedImage(array, size, fmt, inverted, tuple(steps + object_steps), thumb)
+
+
+def _preview(image: Image.Image) -> Image.Image:
+    """A small RGBA copy for display (16-bit gray scaled to 8 bits first)."""
+    if image.mode in _SIXTEEN_BIT_MODES:
+        image = _sixteen_bit_to_l(image)
+    thumb = image.convert("RGBA")
+    thumb.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.Resampling.LANCZOS)
+    return thumb
 
 
 def _object_to_28(foreground: np.ndarray) -> tuple[np.ndarray, list[str]]:
@@ -215,7 +266,7 @@ def flatten_alpha(image: Image.Image) -> Image.Image:
 
 def _sixteen_bit_to_l(image: Image.Image) -> Image.Image:
     """Scale a 16-bit grayscale image down to 8 bits (PIL's own conversion clips at 255)."""
-    values = np.clip(np.asarray(image, dtype=np.float64), 0, 65535) / 257.0
+    values = np.clip(np.asarray(image, dtype=np.float32), 0, 65535) / np.float32(257.0)
     return Image.fromarray(np.round(values).astype(np.uint8))
 
 
@@ -227,14 +278,27 @@ def _fill_level(luma: np.ndarray, alpha: np.ndarray) -> int:
     return 255 if float(luma[opaque].mean()) < 128 else 0
 
 
-def shrink(gray: Image.Image, max_side: int = WORKING_SIDE) -> Image.Image:
-    """Shrink a big picture (box filter) so its long side is at most max_side."""
-    long_side = max(gray.size)
+def shrink(image: Image.Image, max_side: int = WORKING_SIDE) -> Image.Image:
+    """Shrink a big picture by whole-number block averages (box filter for 16-bit gray) so its
+    long side is at most max_side; the same image when it is small enough. Keeps its metadata
+    (EXIF orientation)."""
+    long_side = max(image.size)
     if long_side <= max_side:
-        return gray
-    scale = max_side / long_side
-    size = (max(1, round(gray.width * scale)), max(1, round(gray.height * scale)))
-    return gray.resize(size, Image.Resampling.BOX)
+        return image
+    small = image
+    if small.mode in ("P", "1"):
+        small = small.convert("RGBA" if has_alpha(small) else "L")
+    if small.mode not in _SIXTEEN_BIT_MODES:  # block averages in one pass, no intermediate
+        small = small.reduce(math.ceil(long_side / max_side))
+    if max(small.size) > max_side:
+        scale = max_side / max(small.size)
+        size = (max(1, round(small.width * scale)), max(1, round(small.height * scale)))
+        small = small.resize(size, Image.Resampling.BOX)
+    small.info.update(image.info)
+    exif = image.getexif()
+    if exif:
+        small.info["exif"] = exif.tobytes()
+    return small
 
 
 def _to_array(gray: Image.Image) -> np.ndarray:

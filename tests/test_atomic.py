@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -59,3 +60,17 @@ def test_atomic_path_keeps_old_file_when_the_writer_raises(tmp_path: Path) -> No
         tmp.write_bytes(b"new model")
     assert target.read_bytes() == b"new model"
     assert [p.name for p in tmp_path.iterdir()] == ["model.keras"]
+
+
+def test_atomic_writes_get_the_usual_file_mode(tmp_path: Path) -> None:
+    old = os.umask(0o027)
+    try:
+        atomic.write_bytes_atomic(tmp_path / "a.bin", b"x")
+        atomic.write_json_atomic(tmp_path / "b.json", {"a": 1})
+        plain = tmp_path / "plain.txt"
+        plain.write_text("x")
+        modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.iterdir()}
+    finally:
+        os.umask(old)
+    assert modes == {"a.bin": 0o640, "b.json": 0o640, "plain.txt": 0o640}
+    assert atomic.file_mode() == 0o666 & ~old

@@ -13,13 +13,12 @@ from typing import Any
 
 import numpy as np
 import streamlit as st
-from PIL import Image
 
 from fmnist_viz import CLASS_NAMES
 from fmnist_viz.data import FashionMNIST
 from fmnist_viz.evaluation import misclassified
 from fmnist_viz.figures.probabilities import probability_bars
-from fmnist_viz.imaging import ImageError, convert_upload, open_image, upright_image
+from fmnist_viz.imaging import PREVIEW_SIDE, ImageError, convert_upload
 from fmnist_viz.probes import Prober
 from ui import active_run, resources, run_cache, state
 
@@ -34,7 +33,7 @@ UPLOAD_KEY = "picker_uploaded"  # the last usable upload, kept across pages
 SEED_KEY = "picker_seed"  # draws the random image of a class; only the button changes it
 URL_KEY = "picker_url_img"  # the ?img= value the picker wrote last
 PREVIEW_PX = 112
-THUMB_PX = 280
+THUMB_PX = PREVIEW_SIDE
 MAX_WRONG = 200
 PERSIST: dict[str, Any] = {"persist_state": "session"}  # widget values survive page switches
 
@@ -117,13 +116,11 @@ def _wrong_one(data: FashionMNIST, run_id: str) -> Pick | None:
 
 def read_upload(name: str, data: bytes) -> dict[str, Any]:
     """Convert an uploaded picture (ImageError when unusable) into the record the picker keeps."""
-    converted = convert_upload(data)
-    thumb = upright_image(open_image(data)).convert("RGBA")
-    thumb.thumbnail((THUMB_PX, THUMB_PX), Image.Resampling.LANCZOS)
+    converted = convert_upload(data)  # decoded once; the preview comes from the same decode
     return {
         "name": name,
         "image": converted.array,
-        "thumb": thumb,
+        "thumb": converted.preview,
         "caption": f"original: {converted.original_size[0]}×{converted.original_size[1]} "
         f"{converted.format}",
         "steps": converted.steps,
