@@ -12,9 +12,11 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from fmnist_viz.architectures import PRESETS, SpecError, load_spec, summarize
+from fmnist_viz.budget import DEFAULT_MEMORY_LIMIT_MB, check_training, memory_limit_mb
 from fmnist_viz.config import OPTIMIZERS, ConfigError, TrainConfig
 from fmnist_viz.events import BatchProgress, EpochRecord, Observer
 
@@ -67,6 +69,11 @@ def _add_training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=_whole, help="random seed (drawn when omitted)")
     p.add_argument("--runs-dir", help="run store folder (default ./runs or $FMNIST_RUNS_DIR)")
     p.add_argument("--data-dir", help="folder with the four Fashion-MNIST IDX files")
+    p.add_argument(
+        "--memory-limit-mb",
+        help="memory one training may use (default $FMNIST_MEMORY_LIMIT_MB or "
+        f"{DEFAULT_MEMORY_LIMIT_MB})",
+    )
     p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
@@ -162,6 +169,7 @@ class ConsolePrinter(Observer):
 
 
 def _config(args: argparse.Namespace, seed: int | None) -> TrainConfig:
+    """The training settings of the arguments, checked (ConfigError)."""
     return TrainConfig(
         epochs=args.epochs,
         batch_size=args.batch_size,
@@ -172,25 +180,62 @@ def _config(args: argparse.Namespace, seed: int | None) -> TrainConfig:
     ).check()
 
 
-def _run_one(
-    args: argparse.Namespace, arch: str, seed: int | None, name: str, label: str = ""
-) -> dict[str, Any]:
+@dataclass
+class Prepared:
+    """Everything checked before a training starts: specs, store, data and memory limit."""
+
+    specs: dict[str, dict[str, Any]]
+    store: Any
+    data: Any
+    memory_limit_mb: int
+
+
+def _prepare(args: argparse.Namespace, archs: Sequence[str], seeds: Sequence[int | None]):
+    """Check specs, settings, memory, run store and data before anything is created; every
+    problem is a one-line error (exit 2). Prints the data source on stderr."""
+    from fmnist_viz.data import load_fashion_mnist
     from fmnist_viz.store import RunStore
+
+    specs = {arch: load_spec(arch) for arch in archs}
+    for seed in seeds:
+        _config(args, seed)
+    limit = memory_limit_mb(args.memory_limit_mb)
+    for spec in specs.values():
+        check_training(spec, args.batch_size, limit)
+    store = RunStore(args.runs_dir)
+    store.require_writable()
+    store.remove_temp_files()  # left by a write that was killed half-way
+    data = load_fashion_mnist(args.data_dir)
+    print(f"data: {data.describe()}", file=sys.stderr)
+    return Prepared(specs, store, data, limit)
+
+
+def _run_one(
+    args: argparse.Namespace,
+    ready: Prepared,
+    arch: str,
+    seed: int | None,
+    name: str,
+    label: str = "",
+) -> dict[str, Any]:
+    """Create one run folder and train it in this process; its row for the output."""
     from fmnist_viz.worker import execute_run
 
-    spec = load_spec(arch)
-    store = RunStore(args.runs_dir)
-    info = store.create(spec, _config(args, seed), name=name, arch=_arch_key(arch, spec))
-    meta = execute_run(store, info.id, args.data_dir, (ConsolePrinter(label),))
+    spec = ready.specs[arch]
+    info = ready.store.create(spec, _config(args, seed), name=name, arch=_arch_key(arch, spec))
+    ready.store.update(info.id, memory_limit_mb=ready.memory_limit_mb)
+    meta = execute_run(ready.store, info.id, args.data_dir, (ConsolePrinter(label),))
     return _run_row(meta)
 
 
 def _arch_key(arch: str, spec: dict[str, Any]) -> str:
+    """The preset key, or the spec's own name."""
     return arch if arch in PRESETS else str(spec.get("name", "custom"))
 
 
 def _run_row(meta: dict[str, Any]) -> dict[str, Any]:
-    test, train_acc = meta.get("test_accuracy"), meta.get("final_train_accuracy")
+    """One run as a row of the output (numbers that are not finite numbers become None)."""
+    test, train_acc = _finite(meta.get("test_accuracy")), _finite(meta.get("final_train_accuracy"))
     gap = train_acc - test if test is not None and train_acc is not None else None
     return {
         "id": meta["id"],
@@ -198,7 +243,7 @@ def _run_row(meta: dict[str, Any]) -> dict[str, Any]:
         "arch": meta.get("arch"),
         "status": meta.get("status"),
         "seed": meta.get("seed"),
-        "epochs_done": meta.get("epochs_done", 0),
+        "epochs_done": meta.get("epochs_done") or 0,
         "test_accuracy": test,
         "best_val_accuracy": meta.get("best_val_accuracy"),
         "best_epoch": meta.get("best_epoch"),
@@ -212,9 +257,8 @@ def _run_row(meta: dict[str, Any]) -> dict[str, Any]:
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Train one run and print its scores."""
-    load_spec(args.arch)  # fail fast on a bad spec, before loading data
-    _config(args, args.seed)
-    row = _run_one(args, args.arch, args.seed, args.name)
+    ready = _prepare(args, [args.arch], [args.seed])
+    row = _run_one(args, ready, args.arch, args.seed, args.name)
     if args.json:
         _print_json(row)
         return 0
@@ -231,15 +275,19 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     from fmnist_viz.stats import STUDY_REFERENCE, welch_t_test
     from fmnist_viz.stats import summarize as stat_summary
 
-    for arch in args.arch:
-        load_spec(arch)
     base = args.seed if args.seed is not None else 1000
-    _config(args, base + args.runs - 1)  # every seed of the sweep must be valid up front
+    ready = _prepare(args, args.arch, [base, base + args.runs - 1])  # every seed must be valid
+    if ready.data.is_sample or not ready.data.describe().startswith("Full dataset"):
+        print(
+            "note: this is not the full Fashion-MNIST the study used; its reference values "
+            "are not comparable",
+            file=sys.stderr,
+        )
     groups: dict[str, list[dict[str, Any]]] = {}
     for arch in args.arch:
         for i in range(args.runs):
             label = f"[{arch} {i + 1}/{args.runs}]"
-            row = _run_one(args, arch, base + i, f"{arch} seed {base + i}", label)
+            row = _run_one(args, ready, arch, base + i, f"{arch} seed {base + i}", label)
             groups.setdefault(arch, []).append(row)
     table = {}
     for arch, rows in groups.items():
@@ -291,10 +339,12 @@ def cmd_runs(args: argparse.Namespace) -> int:
     from fmnist_viz.store import RunStore
 
     store = RunStore(args.runs_dir)
-    store.recover_interrupted()
-    runs = store.list()
+    runs = store.list()  # reading only: a stale run shows as interrupted without a write
+    # a damaged run.json's fields may have any type: only the id and the reason are shown
     rows = [
-        {**_run_row({**r.meta, "id": r.id}), "status": r.status, "damaged": r.damaged} for r in runs
+        {**_run_row({"id": r.id} if r.damaged else {**r.meta, "id": r.id}), "status": r.status}
+        | {"damaged": r.damaged}
+        for r in runs
     ]
     if args.json:
         _print_json(rows)
@@ -305,21 +355,40 @@ def cmd_runs(args: argparse.Namespace) -> int:
     print(f"{'id':<44} {'arch':<10} {'status':<12} {'epochs':>6} {'val acc':>8} {'test acc':>8}")
     for r in rows:
         print(
-            f"{r['id']:<44} {r['arch'] or '-':<10} {r['status']:<12} {r['epochs_done'] or 0:>6} "
+            f"{r['id']:<44} {r['arch'] or '-':<10} {r['status']:<12} {r['epochs_done']:>6} "
             f"{_fmt(r['best_val_accuracy']):>8} {_fmt(r['test_accuracy']):>8}"
             + (f"  ({r['damaged']})" if r["damaged"] else "")
         )
     return 0
 
 
+def _finite(value: Any) -> float | None:
+    """A finite number as float, else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
 def _fmt(value: Any, digits: int = 4) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    return f"{value:.{digits}f}"
+    """A number with fixed decimals, '-' for anything that is not a finite number."""
+    number = _finite(value)
+    return "-" if number is None else f"{number:.{digits}f}"
+
+
+def _json_safe(data: Any) -> Any:
+    """Data with every NaN or infinity replaced by None (JSON has neither)."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return None
+    if isinstance(data, dict):
+        return {str(k): _json_safe(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_json_safe(v) for v in data]
+    return data
 
 
 def _print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, default=str))
+    """Print valid JSON (no NaN), indented."""
+    print(json.dumps(_json_safe(data), indent=2, default=str, allow_nan=False))
 
 
 COMMANDS = {

@@ -1,9 +1,10 @@
 """Find, validate and load Fashion-MNIST from IDX files, falling back to a bundled sample.
 
-Search order: the ``data_dir`` argument (else ``$FMNIST_DATA_DIR``), Debian's
-``/usr/share/datasets/fashion-mnist``, the Keras cache, a Keras download into that cache,
-and finally the small sample shipped in ``fmnist_viz/sample_data``.
-Keras is imported lazily, only when a download is attempted.
+A folder the user names (the ``data_dir`` argument, else ``$FMNIST_DATA_DIR``) is used or
+refused with the reason for every file: it is never silently swapped for another source.
+Only when nothing is named, the search goes: Debian's ``/usr/share/datasets/fashion-mnist``,
+the Keras cache, a Keras download into that cache, and finally the small sample shipped in
+``fmnist_viz/sample_data``. Keras is imported lazily, only when a download is attempted.
 """
 
 from __future__ import annotations
@@ -134,12 +135,25 @@ def _check_dims(path: Path, magic: int, dims: tuple[int, ...]) -> None:
         raise DataError(f"{path}: labels must be 1-D, header says {len(dims)} dimensions")
 
 
-def read_idx(path: str | Path) -> np.ndarray:
-    """Parse and validate one IDX file (.gz or raw); return a read-only uint8 array."""
+KINDS = {"images": IMAGES_MAGIC, "labels": LABELS_MAGIC}
+
+
+def read_idx(path: str | Path, kind: str | None = None) -> np.ndarray:
+    """Parse and validate one IDX file (.gz or raw); return a read-only uint8 array.
+
+    With `kind` ('images' or 'labels') the file must be of that kind: a labels file where an
+    images file belongs is reported as such, before its size is looked at.
+    """
     path = Path(path)
     raw = _read_bytes(path)
     header_len, dims = _parse_header(path, raw)
     magic = int.from_bytes(raw[:4], "big")
+    if kind is not None and magic != KINDS[kind]:
+        other = next(k for k, m in KINDS.items() if m == magic)
+        raise DataError(
+            f"{path}: is an IDX {other} file (magic {magic}), but an {kind} file "
+            f"(magic {KINDS[kind]}) belongs here"
+        )
     _check_dims(path, magic, dims)
     expected = int(np.prod(dims, dtype=np.int64))
     actual = len(raw) - header_len
@@ -194,11 +208,26 @@ def _check_pair(
         )
 
 
+FILE_KINDS = ("images", "labels", "images", "labels")  # of FILE_STEMS, in order
+
+
 @functools.lru_cache(maxsize=8)
 def _load_cached(paths: tuple[Path, ...], stamps: tuple[tuple[int, int], ...]) -> Arrays:
-    """Read and validate the four files; keyed by paths and (mtime, size) so edits reload."""
+    """Read and validate the four files; keyed by paths and (mtime, size) so edits reload.
+
+    Every file is checked, and every problem found is reported at once.
+    """
     del stamps  # part of the cache key only
-    x_train, y_train, x_test, y_test = (read_idx(p) for p in paths)
+    arrays: list[np.ndarray] = []
+    problems: list[str] = []
+    for path, kind in zip(paths, FILE_KINDS, strict=True):
+        try:
+            arrays.append(read_idx(path, kind))
+        except DataError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise DataError("; ".join(problems))
+    x_train, y_train, x_test, y_test = arrays
     _check_pair(paths[0], x_train, paths[1], y_train)
     _check_pair(paths[2], x_test, paths[3], y_test)
     return x_train, y_train, x_test, y_test
@@ -245,6 +274,22 @@ def candidate_places(data_dir: str | Path | None = None) -> list[tuple[str, str]
         ("sample", str(SAMPLE_DIR)),
     ]
     return places
+
+
+def _try_named(location: str) -> tuple[Arrays | None, str]:
+    """Try the folder the user named; the outcome says exactly what is wrong with it."""
+    directory = Path(location)
+    if not directory.exists():
+        return None, "it does not exist"
+    if not directory.is_dir():
+        return None, "it is not a folder"
+    missing = _locate(directory)[1]
+    if missing:
+        return None, f"missing {', '.join(missing)} (or the same without .gz)"
+    try:
+        return load_dir(directory), "used"
+    except DataError as exc:
+        return None, str(exc)
 
 
 def _try_dir(location: str) -> tuple[Arrays | None, str]:
@@ -318,6 +363,24 @@ def _try_place(kind: str, location: str, allow_download: bool | None) -> tuple[A
     return _try_dir(location)
 
 
+def named_place(data_dir: str | Path | None = None) -> tuple[str, str] | None:
+    """The place the user named: ('argument', folder) or ('env', $FMNIST_DATA_DIR), else None."""
+    if data_dir is not None:
+        return "argument", str(Path(data_dir).expanduser())
+    env_dir = os.environ.get("FMNIST_DATA_DIR")
+    return ("env", str(Path(env_dir).expanduser())) if env_dir else None
+
+
+def _refused_message(kind: str, location: str, reason: str) -> str:
+    """Explain why a named folder cannot be used (and that nothing else was tried)."""
+    how = "FMNIST_DATA_DIR" if kind == "env" else "the data folder you named"
+    return (
+        f"{how} ({location}) cannot be used: {reason}. Nothing else was tried: fix the "
+        "folder, or name another one holding the four Fashion-MNIST IDX files "
+        f"({', '.join(s + '.gz' for s in FILE_STEMS)})"
+    )
+
+
 def _not_found_message(looked: list[LookedPlace]) -> str:
     """Explain every place tried when none of them had usable data."""
     lines = [f"  - {p.kind}: {p.location} -> {p.outcome}" for p in looked]
@@ -332,7 +395,16 @@ def _not_found_message(looked: list[LookedPlace]) -> str:
 def load_fashion_mnist(
     data_dir: str | Path | None = None, *, allow_download: bool | None = None
 ) -> FashionMNIST:
-    """Load Fashion-MNIST from the first usable place; see the module docstring for the order."""
+    """Load Fashion-MNIST from a named folder, else from the first usable place of the search
+    order (see the module docstring); DataError saying why when there is none."""
+    named = named_place(data_dir)
+    if named is not None:
+        kind, location = named
+        arrays, outcome = _try_named(location)
+        place = LookedPlace(kind, location, outcome)
+        if arrays is None:
+            raise DataError(_refused_message(kind, location, outcome))
+        return FashionMNIST(*arrays, source=place, looked=(place,))
     looked: list[LookedPlace] = []
     seen: dict[str, str] = {}
     for kind, location in candidate_places(data_dir):

@@ -17,6 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
+from fmnist_viz.budget import check_training, memory_limit_mb
 from fmnist_viz.config import TrainConfig
 from fmnist_viz.store import ACTIVE, RUN_FILE, RunError, RunInfo, RunStore, now_iso
 from fmnist_viz.worker import init_worker, run_job
@@ -56,17 +57,22 @@ class JobManager:
         store: RunStore,
         max_parallel: int | None = None,
         data_dir: str | None = None,
+        memory_limit: int | None = None,
     ):
         self.store = store
         self.max_parallel = max_parallel or default_max_parallel()
         self.data_dir = data_dir
+        self.memory_limit_mb = memory_limit_mb(memory_limit)  # ConfigError when invalid
         self._lock = threading.Lock()
         self._futures: dict[str, Future] = {}
         self._owners: dict[str, str] = {}
         self._order: list[str] = []
         self._executor: ProcessPoolExecutor | None = None
         self._seen: dict[str, tuple[tuple[int, int, int], RunInfo]] = {}
+        # a server start: persist runs a dead process left active, clear killed writes' temp
+        # files (both only where the store is writable; listing works on a read-only one)
         self.recovered = store.recover_interrupted()
+        store.remove_temp_files()
 
     # ------------------------------------------------------------ submitting
 
@@ -90,10 +96,15 @@ class JobManager:
         name: str = "",
         arch: str = "",
     ) -> str:
-        """Create the run folder (status queued) and queue its training; returns the run id."""
+        """Create the run folder (status queued) and queue its training; returns the run id.
+
+        ConfigError (ResourceError for memory) before anything is created when the settings
+        or the model's memory do not fit; RunError when the run store cannot be written.
+        """
         config.check()
+        check_training(spec, config.batch_size, self.memory_limit_mb)
         info = self.store.create(spec, config, name=name, arch=arch)
-        self.store.update(info.id, owner=owner)
+        self.store.update(info.id, owner=owner, memory_limit_mb=self.memory_limit_mb)
         with self._lock:
             self._owners[info.id] = owner
             self._order.append(info.id)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import math
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -21,11 +22,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from fmnist_viz import IMAGE_SHAPE
+from fmnist_viz.budget import inference_batch
 
 if TYPE_CHECKING:
     import keras
 
-CHUNK = 256  # images per probe call in the batch helpers
+CHUNK = 256  # images per probe call in the batch helpers (fewer for very wide models)
 
 
 @dataclass(frozen=True, eq=False)
@@ -203,9 +205,12 @@ def seeded(layers: Sequence[keras.layers.Layer], seed: int) -> Iterator[None]:
 class Prober:
     """Every layer's output for any image, from one compiled probe sharing the model's weights."""
 
-    def __init__(self, model: keras.Model):
+    def __init__(self, model: keras.Model, memory_limit_mb: int | None = None):
         self.layers = _layer_chain(model)
         self.probe, self._slots = _build_probe(self.layers)
+        floats = sum(math.prod(out.shape[1:]) for out in self.probe.outputs)
+        # images per call: CHUNK, fewer when the outputs of CHUNK images would not fit
+        self.chunk = inference_batch(floats, CHUNK, memory_limit_mb)
         self._inference = _compile(self.probe, training=False, last_only=False)
         self._stochastic = _compile(self.probe, training=True, last_only=True)
         self.lock = threading.RLock()  # serialises seeded (stateful) calls
@@ -249,14 +254,14 @@ class Prober:
         """Class probabilities (n, 10) for many images, in chunks."""
         batch = as_batch(images)
         with self.lock:
-            parts = [np.asarray(self._inference(c)[-1]) for c in _chunks(batch)]
+            parts = [np.asarray(self._inference(c)[-1]) for c in _chunks(batch, self.chunk)]
         return np.concatenate(parts)
 
     def stochastic_predict(self, images: np.ndarray, seed: int) -> np.ndarray:
         """Probabilities (n, 10) with dropout on (training=True), reproducible for one seed."""
         batch = as_batch(images)
         with self.lock, seeded(self.layers, seed):
-            parts = [np.asarray(self._stochastic(c)) for c in _chunks(batch)]
+            parts = [np.asarray(self._stochastic(c)) for c in _chunks(batch, self.chunk)]
         return np.concatenate(parts)
 
     def relu_layers(self) -> list[str]:
@@ -266,12 +271,12 @@ class Prober:
     def chunked_outputs(
         self, images: np.ndarray, names: Sequence[str]
     ) -> Iterator[dict[str, np.ndarray]]:
-        """The named layers' batched outputs, CHUNK images at a time (bounded memory)."""
+        """The named layers' batched outputs, `chunk` images at a time (bounded memory)."""
         slots = {s.name: s for s in self._slots}
         missing = [n for n in names if n not in slots]
         if missing:
             raise KeyError(f"No layer {missing[0]!r}; layers: {', '.join(self.layer_names)}")
-        for chunk in _chunks(as_batch(images)):
+        for chunk in _chunks(as_batch(images), self.chunk):
             raw = self.run(chunk)
             yield {n: raw[slots[n].out_index] for n in names}
 
@@ -283,10 +288,10 @@ def is_dropout(layer: keras.layers.Layer) -> bool:
     return isinstance(layer, keras.layers.Dropout)
 
 
-def _chunks(batch: np.ndarray) -> Iterator[np.ndarray]:
-    """Consecutive slices of at most CHUNK images."""
-    for start in range(0, len(batch), CHUNK):
-        yield batch[start : start + CHUNK]
+def _chunks(batch: np.ndarray, size: int) -> Iterator[np.ndarray]:
+    """Consecutive slices of at most `size` images."""
+    for start in range(0, len(batch), size):
+        yield batch[start : start + size]
 
 
 def _layer_output(slot: _Slot, raw: list[np.ndarray], i: int) -> LayerOutput:

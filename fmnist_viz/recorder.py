@@ -20,6 +20,7 @@ import numpy as np
 from fmnist_viz.atomic import atomic_path, json_number, write_bytes_atomic, write_json_atomic
 from fmnist_viz.evaluation import TestMetrics
 from fmnist_viz.events import BatchProgress, EpochRecord, Observer, StartInfo
+from fmnist_viz.run_checks import process_identity
 from fmnist_viz.store import (
     BATCHES_FILE,
     HISTORY_FILE,
@@ -62,6 +63,7 @@ class RunRecorder(Observer):
             status="running",
             started=now_iso(),
             pid=os.getpid(),
+            pid_start=process_identity(os.getpid()),
             host=socket.gethostname(),
             data_source=data_source,
         )

@@ -19,6 +19,7 @@ reads, lists, renames and deletes run folders.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -27,6 +28,10 @@ import re
 import secrets
 import shutil
 import socket
+import tempfile
+import time
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,9 +39,17 @@ from typing import Any
 
 import numpy as np
 
-from fmnist_viz.atomic import write_json_atomic
+from fmnist_viz import NUM_CLASSES
+from fmnist_viz.atomic import TEMP_PREFIX, write_json_atomic
 from fmnist_viz.config import TrainConfig
 from fmnist_viz.events import HISTORY_FIELDS, EpochRecord
+from fmnist_viz.run_checks import (
+    MAX_RUN_JSON_BYTES,
+    artefact_problem,
+    meta_problem,
+    owner_alive,
+    process_identity,
+)
 
 RUN_FILE = "run.json"
 HISTORY_FILE = "history.csv"
@@ -94,11 +107,14 @@ class RunInfo:
     path: Path
     meta: dict[str, Any] = field(default_factory=dict)
     damaged: str | None = None  # the reason, when the folder cannot be used
+    stale: bool = False  # run.json says queued/running, but the process behind it is gone
 
     @property
     def status(self) -> str:
-        """The run's status, or 'damaged' when its folder cannot be used."""
-        return "damaged" if self.damaged else str(self.meta.get("status", "unknown"))
+        """The run's status ('interrupted' for a stale one), or 'damaged'."""
+        if self.damaged:
+            return "damaged"
+        return "interrupted" if self.stale else str(self.meta.get("status", "unknown"))
 
     @property
     def name(self) -> str:
@@ -160,16 +176,37 @@ class RunStore:
             raise RunError(f"Invalid run id {run_id!r}")
         return path
 
+    def writable_problem(self) -> str | None:
+        """Why runs cannot be saved here (not a folder, no permission), or None.
+
+        Tries for real: makes the folder when missing, writes and removes a temp file.
+        """
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(prefix=TEMP_PREFIX, dir=self.root):
+                pass
+        except FileExistsError:
+            return f"the run store {self.root} is a file, not a folder"
+        except OSError as exc:
+            return f"runs cannot be saved in {self.root}: {exc.strerror or exc}"
+        return None
+
+    def require_writable(self) -> None:
+        """RunError with the reason when runs cannot be saved in this store."""
+        problem = self.writable_problem()
+        if problem:
+            raise RunError(problem[0].upper() + problem[1:])
+
     def create(
         self, spec: dict[str, Any], config: TrainConfig, name: str = "", arch: str = ""
     ) -> RunInfo:
-        """Make a new run folder with its run.json (status 'queued')."""
+        """Make a new run folder with its run.json (status 'queued'); RunError when the store
+        cannot be written."""
         from fmnist_viz.architectures import summarize
 
         display = sanitize_name(name or spec.get("title") or spec.get("name") or "run")
         run_id = new_run_id(display)
         path = self.path(run_id)
-        path.mkdir(parents=True, exist_ok=False)
         meta = {
             "id": run_id,
             "name": display,
@@ -180,9 +217,17 @@ class RunStore:
             "status": "queued",
             "created": now_iso(),
             "pid": os.getpid(),  # the process holding the queue; the worker replaces it
+            "pid_start": process_identity(os.getpid()),
             "host": socket.gethostname(),
         }
-        write_json_atomic(path / RUN_FILE, meta)
+        try:
+            path.mkdir(parents=True, exist_ok=False)
+            write_json_atomic(path / RUN_FILE, meta)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                shutil.rmtree(path)
+            problem = self.writable_problem() or f"cannot create {path}: {exc}"
+            raise RunError(problem[0].upper() + problem[1:]) from exc
         return RunInfo(run_id, path, meta)
 
     def load(self, run_id: str) -> RunInfo:
@@ -242,15 +287,25 @@ class RunStore:
             return None
 
     def predictions(self, run_id: str) -> tuple[np.ndarray, np.ndarray] | None:
-        """(probabilities float32 (n, 10), true labels) of the best model on the test set."""
+        """(probabilities float32 (n, 10), true labels) of the best model on the test set;
+        None when the run has none, RunError when the file is damaged."""
         path = self.path(run_id) / PREDICTIONS_FILE
         if not path.exists():
             return None
         try:
-            with np.load(path) as npz:
-                return npz["probabilities"].astype(np.float32), npz["labels"].astype(np.int64)
-        except (OSError, ValueError, KeyError) as exc:
-            raise RunError(f"{path.name} is damaged: {exc}") from exc
+            with np.load(path, allow_pickle=False) as npz:
+                probs = npz["probabilities"].astype(np.float32)
+                labels = npz["labels"].astype(np.int64)
+        except _NPZ_ERRORS as exc:
+            raise RunError(f"{path.name} is damaged: {exc or type(exc).__name__}") from exc
+        if probs.ndim != 2 or probs.shape[1] != NUM_CLASSES or labels.shape != probs.shape[:1]:
+            raise RunError(
+                f"{path.name} is damaged: probabilities {probs.shape} do not match labels "
+                f"{labels.shape}"
+            )
+        if labels.size and (labels.min() < 0 or labels.max() >= NUM_CLASSES):
+            raise RunError(f"{path.name} is damaged: labels outside 0..{NUM_CLASSES - 1}")
+        return probs, labels
 
     def snapshot_epochs(self, run_id: str) -> list[int]:
         """Epochs with a saved kernel snapshot, ascending (0 = before training)."""
@@ -263,11 +318,13 @@ class RunStore:
     def snapshot(self, run_id: str, epoch: int) -> dict[str, np.ndarray]:
         """One epoch's snapshot (see `snapshots.py`); RunError when damaged or missing."""
         path = self.path(run_id) / SNAPSHOT_DIR / f"epoch_{int(epoch):03d}.npz"
+        if not path.is_file():
+            raise RunError(f"Snapshot {path.name} is missing")
         try:
-            with np.load(path) as npz:
+            with np.load(path, allow_pickle=False) as npz:
                 return {k: npz[k] for k in npz.files}
-        except (OSError, ValueError) as exc:
-            raise RunError(f"Snapshot {path.name} is damaged or missing: {exc}") from exc
+        except _NPZ_ERRORS as exc:
+            raise RunError(f"Snapshot {path.name} is damaged: {exc or type(exc).__name__}") from exc
 
     def load_model(self, run_id: str) -> Any:
         """The saved best model (Keras); RunError when missing or unreadable."""
@@ -282,26 +339,50 @@ class RunStore:
             raise RunError(f"{MODEL_FILE} of run {run_id} cannot be loaded: {exc}") from exc
 
     def recover_interrupted(self) -> list[str]:
-        """Mark runs left 'running'/'queued' by a dead process as interrupted; return their ids."""
+        """Record as interrupted the runs left queued/running by a dead process; return their
+        ids. Listing already shows them as interrupted without writing; this persists it, and
+        only where the store is writable (a read-only store is left untouched)."""
+        if not os.access(self.root, os.W_OK):
+            return []
         marked = []
         for run in self.list():
-            if run.status in ACTIVE and not _owner_alive(run.meta):
-                self.update(
-                    run.id,
-                    status="interrupted",
-                    finished=now_iso(),
-                    error="The process running it ended before the run finished",
-                )
-                marked.append(run.id)
+            if not run.stale:
+                continue
+            try:
+                self.update(run.id, status="interrupted", finished=now_iso(), error=STALE_ERROR)
+            except (OSError, RunError):
+                continue  # this folder is not writable: it stays as it is
+            marked.append(run.id)
         return marked
+
+    def remove_temp_files(self, older_than: float = 3600.0) -> int:
+        """Delete temp files that a killed write left in run folders (older than an hour, so
+        a write in progress is never touched); returns how many. Only where writable."""
+        if not self.root.is_dir() or not os.access(self.root, os.W_OK):
+            return 0
+        removed = 0
+        cutoff = time.time() - older_than
+        for tmp in self.root.glob(f"*/{TEMP_PREFIX}*"):
+            with contextlib.suppress(OSError):
+                if tmp.is_file() and tmp.stat().st_mtime < cutoff:
+                    tmp.unlink()
+                    removed += 1
+        return removed
+
+
+_NPZ_ERRORS = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error)
+STALE_ERROR = "The process running it ended before the run finished"
 
 
 def _read_json(path: Path) -> dict[str, Any]:
+    """A JSON object file; RunError when missing, too big, unreadable or not an object."""
     try:
+        if path.stat().st_size > MAX_RUN_JSON_BYTES:
+            raise RunError(f"{path.name} is damaged: larger than {MAX_RUN_JSON_BYTES:,} bytes")
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise RunError(f"{path.name} is missing") from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise RunError(f"{path.name} is damaged: {exc}") from exc
     if not isinstance(data, dict):
         raise RunError(f"{path.name} is damaged: not a JSON object")
@@ -309,38 +390,25 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def _inspect(run_id: str, path: Path) -> RunInfo:
+    """A run folder as the listing sees it: damaged with a reason, stale, or fine."""
     try:
         meta = _read_json(path / RUN_FILE)
     except RunError as exc:
         return RunInfo(run_id, path, {}, str(exc))
-    missing = [k for k in ("spec", "config", "status") if k not in meta]
-    if missing:
-        return RunInfo(run_id, path, meta, f"run.json lacks {', '.join(missing)}")
-    if meta["status"] not in STATUSES:
-        return RunInfo(run_id, path, meta, f"unknown status {meta['status']!r}")
-    if meta["status"] == "finished":
-        for name in (MODEL_FILE, HISTORY_FILE):
-            if not (path / name).is_file():
-                return RunInfo(run_id, path, meta, f"{name} is missing")
+    problem = meta_problem(meta, STATUSES)
+    if problem is None and meta["status"] == "finished":
         try:
+            if not (path / HISTORY_FILE).is_file():
+                raise RunError(f"{HISTORY_FILE} is missing")
             read_history(path / HISTORY_FILE)
         except RunError as exc:
-            return RunInfo(run_id, path, meta, str(exc))
+            problem = str(exc)
+    problem = problem or artefact_problem(path, meta, MODEL_FILE)
+    if problem:
+        return RunInfo(run_id, path, meta, problem)
+    if meta["status"] in ACTIVE and not owner_alive(meta):
+        return RunInfo(run_id, path, {**meta, "error": STALE_ERROR}, stale=True)
     return RunInfo(run_id, path, meta)
-
-
-def _owner_alive(meta: dict[str, Any]) -> bool:
-    """Is the process that runs this job still alive (on this host)?"""
-    pid, host = meta.get("pid"), meta.get("host")
-    if not isinstance(pid, int) or host != socket.gethostname():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class BatchTail:

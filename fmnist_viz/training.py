@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from fmnist_viz import NUM_CLASSES
+from fmnist_viz.budget import check_training, inference_batch, sample_floats
 from fmnist_viz.config import TrainConfig
 from fmnist_viz.evaluation import TestMetrics, evaluate_probabilities
 from fmnist_viz.events import EpochRecord, Observer, StartInfo
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 
     from fmnist_viz.data import FashionMNIST
 
-TEST_BATCH = 500  # images per predict batch when scoring the test set
+TEST_BATCH = 500  # images per predict batch when scoring the test set (fewer for wide models)
 
 
 @dataclass(frozen=True)
@@ -149,17 +150,23 @@ def train(
     data: FashionMNIST,
     observers: Sequence[Observer] = (),
     should_stop: Callable[[], bool] = lambda: False,
+    memory_limit_mb: int | None = None,
 ) -> TrainResult:
     """Train a spec with the study's protocol; see the module docstring.
 
     `should_stop` is asked before training starts, before every batch and after every epoch;
     once it says yes, the batch starting then is the last (a partial epoch is not recorded).
+    A model that would need more memory than the limit (see `budget`) is refused with
+    ResourceError before anything is built.
     """
     import keras
 
-    from fmnist_viz.architectures import build_model
+    from fmnist_viz.architectures import build_model, summarize
 
     config.check()
+    check_training(spec, config.batch_size, memory_limit_mb)
+    shapes = [row.output_shape for row in summarize(spec).rows]
+    test_batch = inference_batch(sample_floats(shapes), TEST_BATCH, memory_limit_mb)
     seed = config.seed if config.seed is not None else int(np.random.default_rng().integers(2**31))
     keras.backend.clear_session()
     seed_everything(seed)
@@ -194,7 +201,7 @@ def train(
             "try a smaller learning rate or another optimizer",
         )
     if not live.stopped and not live.diverged:
-        probs = model.predict(split.x_test, batch_size=TEST_BATCH, verbose=0)
+        probs = model.predict(split.x_test, batch_size=test_batch, verbose=0)
         test = evaluate_probabilities(probs, split.y_test)
     status = "diverged" if live.diverged else "stopped" if live.stopped else "finished"
     return TrainResult(

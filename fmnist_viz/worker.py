@@ -43,7 +43,12 @@ def execute_run(
         recorder.mark_running(data.describe())
         config = TrainConfig.from_dict(info.meta["config"])
         result = train(
-            info.meta["spec"], config, data, (recorder, *observers), recorder.should_stop
+            info.meta["spec"],
+            config,
+            data,
+            (recorder, *observers),
+            recorder.should_stop,
+            memory_limit_mb=info.meta.get("memory_limit_mb"),
         )
         recorder.finish(result, data.y_test)
     except Exception as exc:

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from fmnist_viz.architectures import PRESETS, preset, summarize
+from fmnist_viz.architectures import PRESETS, Summary, preset, summarize
+from fmnist_viz.budget import training_mb, training_problem
 from fmnist_viz.config import (
     BATCH_SIZE_CHOICES,
     EPOCHS_MAX,
@@ -17,6 +18,7 @@ from fmnist_viz.config import (
     ConfigError,
     TrainConfig,
 )
+from fmnist_viz.store import RunError
 from fmnist_viz.teaching import PAGE_INTROS, PRESET_STORIES
 from ui import layer_editor, live_panel, resources, state
 from ui.shell import ensure_shell
@@ -44,6 +46,20 @@ DEFAULTS = TrainConfig()
 def _title(key: str) -> str:
     """The radio label of an architecture choice."""
     return "Build your own" if key == "custom" else PRESETS[key]["title"]
+
+
+def memory_note(summary: Summary, batch_size: int, limit_mb: int) -> None:
+    """The training memory this model needs at a batch size, against the limit per run."""
+    shapes = [row.output_shape for row in summary.rows]
+    problem = training_problem(shapes, summary.total_params, batch_size, limit_mb)
+    if problem:
+        st.warning(problem)
+        return
+    need = training_mb(shapes, summary.total_params, batch_size)
+    st.caption(
+        f"Memory to train at batch size {batch_size}: about **{need:,.0f} MB** of the "
+        f"{limit_mb:,} MB one run may use (larger batches need more)."
+    )
 
 
 def _edit_copy(key: str) -> None:
@@ -88,6 +104,8 @@ with setup:
     with left:
         st.dataframe(layer_editor.summary_table(summary), hide_index=True, width="stretch")
         st.caption(f"Total parameters: **{summary.total_params:,}**")
+        if summary.ok:
+            memory_note(summary, DEFAULTS.batch_size, jm.memory_limit_mb)
         for note in (i for i in summary.issues if i.level == "note"):
             st.info(note.message)
 
@@ -137,7 +155,7 @@ if start:
     )
     try:
         run_id = jm.submit(state.owner(), spec, config, name=name or _title(arch), arch=arch)
-    except ConfigError as exc:
+    except (ConfigError, RunError) as exc:  # settings, memory, or a store it cannot write
         st.error(f"Cannot start: {exc}")
     else:
         st.session_state[live_panel.RUN_KEY] = run_id

@@ -35,9 +35,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class Server(str):
+    """The app's URL (a str), with the server process's pid."""
+
+    pid: int
+
+    def rss_mb(self) -> float:
+        """The server process's resident memory now, in MB."""
+        with open(f"/proc/{self.pid}/status") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("VmRSS")) / 1024
+
+
 @contextmanager
-def serve_app(runs_dir: Path, timeout: float = 60) -> Iterator[str]:
-    """`streamlit run dashboard.py` on a free port over a run store and the bundled sample."""
+def serve_app(runs_dir: Path, timeout: float = 60) -> Iterator[Server]:
+    """`streamlit run dashboard.py` on a free port over a run store and the bundled sample;
+    yields its URL (with the process id, for memory readings)."""
     port = free_port()
     env = {
         **os.environ,
@@ -60,7 +72,9 @@ def serve_app(runs_dir: Path, timeout: float = 60) -> Iterator[str]:
                 if time.time() > deadline or proc.poll() is not None:
                     raise RuntimeError("streamlit did not start") from None
                 time.sleep(0.3)
-        yield f"http://127.0.0.1:{port}"
+        server = Server(f"http://127.0.0.1:{port}")
+        server.pid = proc.pid
+        yield server
     finally:
         proc.terminate()
         proc.wait(timeout=20)

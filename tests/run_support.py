@@ -3,7 +3,9 @@ trained on the bundled sample, and waiting on a condition."""
 
 from __future__ import annotations
 
+import json
 import time
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,6 +34,12 @@ def wait_until(condition: Callable[[], object], timeout: float, what: str, poll:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
         time.sleep(poll)
+
+
+def write_stand_in_model(path: Path) -> None:
+    """A small zip archive where a run's model.keras belongs (readable, never loaded)."""
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("config.json", "{}")
 
 
 def train_tiny_runs(root: Path) -> tuple[RunStore, dict[str, str]]:
@@ -90,7 +98,7 @@ def add_run(
     info = store.create(spec, config, name=name, arch=spec["name"])
     history = [EpochRecord(int(r[0]), *map(float, r[1:])) for r in rows]
     write_bytes_atomic(info.path / HISTORY_FILE, history_csv(history).encode())
-    (info.path / MODEL_FILE).write_bytes(b"never loaded by the comparison")
+    write_stand_in_model(info.path / MODEL_FILE)
     best = min(history, key=lambda r: r.val_loss)
     store.update(
         info.id,
@@ -126,3 +134,39 @@ def build_compare_store(root: Path) -> tuple[RunStore, dict[str, str]]:
         store.path(ids[PREDICTED_RUN]), evaluate_probabilities(probs, labels), probs, labels
     )
     return store, ids
+
+
+# ---------------------------------------------------------------- damaged runs
+
+ONE_EPOCH = [(1, 0.6, 0.8, 0.5, 0.82, 1.0)]
+
+
+def damaged_runs(store: RunStore) -> dict[str, str]:
+    """Runs damaged in every way the listing must survive; their expected reasons."""
+    cases = {
+        "string accuracy": ({"test_accuracy": "0.9"}, "test_accuracy is '0.9', not a finite"),
+        "nan accuracy": ({"test_accuracy": float("nan")}, "test_accuracy is nan"),
+        "list epochs": ({"epochs_done": [1]}, "epochs_done is [1], not a whole number"),
+        "bool seed": ({"seed": True}, "seed is True, not a whole number"),
+        "spec text": ({"spec": "model1"}, "spec is 'model1', not an object"),
+        "bad config": ({"config": {"epochs": "ten"}}, "training settings are not usable"),
+    }
+    reasons = {}
+    for name, (change, reason) in cases.items():
+        run_id = add_run(store, name, preset("model1"), TrainConfig(), ONE_EPOCH, "finished")
+        meta = json.loads((store.path(run_id) / "run.json").read_text())
+        (store.path(run_id) / "run.json").write_text(json.dumps({**meta, **change}))
+        reasons[run_id] = reason
+    for name, file, content in (
+        ("empty predictions", "predictions.npz", b""),
+        ("truncated snapshot", "snapshots/epoch_001.npz", b"PK\x03\x04 cut here"),
+        ("empty model", "model.keras", b""),
+    ):
+        run_id = add_run(store, name, preset("model1"), TrainConfig(), ONE_EPOCH, "finished")
+        (store.path(run_id) / file).parent.mkdir(exist_ok=True)
+        (store.path(run_id) / file).write_bytes(content)
+        reasons[run_id] = f"{Path(file).name} is " + ("empty" if not content else "damaged")
+    huge = add_run(store, "huge", preset("model1"), TrainConfig(), ONE_EPOCH, "finished")
+    (store.path(huge) / "run.json").write_text(" " * 2_000_000)
+    reasons[huge] = "larger than"
+    return reasons

@@ -10,7 +10,7 @@ from fmnist_viz.config import TrainConfig
 from fmnist_viz.events import EpochRecord
 from fmnist_viz.store import RunStore, history_csv
 from tests.apptest_support import SAMPLE, open_page, texts
-from tests.run_support import wait_until
+from tests.run_support import wait_until, write_stand_in_model
 
 
 def _app(page: str | None = None) -> AppTest:
@@ -112,7 +112,7 @@ def test_editing_a_preset_copy_keeps_its_layers(env: RunStore) -> None:
 
 def test_runs_page_lists_renames_and_deletes(env: RunStore) -> None:
     info = env.create(preset("model1"), TrainConfig(epochs=1), name="first", arch="model1")
-    (info.path / "model.keras").write_bytes(b"x")
+    write_stand_in_model(info.path / "model.keras")
     (info.path / "history.csv").write_text(history_csv([EpochRecord(1, 0.5, 0.8, 0.4, 0.85, 3.0)]))
     env.update(info.id, status="finished", test_accuracy=0.84, best_val_accuracy=0.85)
     (env.root / "broken-run").mkdir()

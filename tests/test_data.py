@@ -191,7 +191,7 @@ def test_labels_where_images_belong_is_rejected(tmp_path: Path) -> None:
     arrays[data.TRAIN_IMAGES] = arrays[data.TRAIN_LABELS]
     directory = write_dir(tmp_path / "d", arrays)
     with pytest.raises(
-        data.DataError, match=r"train-images-idx3-ubyte\.gz: expected an IDX images"
+        data.DataError, match=r"train-images-idx3-ubyte\.gz: is an IDX labels file \(magic 2049\)"
     ):
         data.load_dir(directory)
 
@@ -203,40 +203,68 @@ def test_missing_file_names_the_file(tmp_path: Path) -> None:
         data.load_dir(directory)
 
 
-def test_damaged_argument_falls_through_to_sample(isolated: Path, tmp_path: Path) -> None:
+def test_a_damaged_named_folder_is_refused_with_every_reason(
+    isolated: Path, tmp_path: Path
+) -> None:
     arrays = synthetic_arrays()
     arrays[data.TRAIN_LABELS] = arrays[data.TRAIN_LABELS] + 5  # labels up to 14
+    arrays[data.TEST_IMAGES] = arrays[data.TEST_LABELS]  # a labels file where images belong
     directory = write_dir(tmp_path / "bad", arrays)
-    ds = data.load_fashion_mnist(directory)
-    assert ds.is_sample
-    first = ds.looked[0]
-    assert (first.kind, first.location) == ("argument", str(directory))
-    assert first.outcome.startswith("damaged: ")
-    assert "train-labels-idx1-ubyte.gz" in first.outcome
-    assert "outside 0..9" in first.outcome
+    with pytest.raises(data.DataError) as info:
+        data.load_fashion_mnist(directory)
+    message = str(info.value)
+    assert message.startswith(f"the data folder you named ({directory}) cannot be used: ")
+    assert "train-labels-idx1-ubyte.gz: label 10 at index 5 is outside 0..9" in message
+    assert "t10k-images-idx3-ubyte.gz: is an IDX labels file (magic 2049)" in message
+    assert "Nothing else was tried" in message
 
 
-def test_incomplete_argument_is_recorded(isolated: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda d: None, "it does not exist"),
+        (lambda d: d.write_text("a file"), "it is not a folder"),
+        (lambda d: d.mkdir(), "missing train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz"),
+    ],
+    ids=["missing", "a file", "empty"],
+)
+def test_an_unusable_named_folder_is_never_swapped(
+    isolated: Path, tmp_path: Path, make, reason
+) -> None:
+    directory = tmp_path / "named"
+    make(directory)
+    with pytest.raises(data.DataError, match=reason):
+        data.load_fashion_mnist(directory)
+
+
+def test_an_unusable_env_folder_is_refused_too(isolated: Path, tmp_path: Path, monkeypatch) -> None:
     directory = write_dir(tmp_path / "part", synthetic_arrays())
     (directory / f"{data.TEST_LABELS}.gz").unlink()
+    monkeypatch.setenv("FMNIST_DATA_DIR", str(directory))
+    with pytest.raises(data.DataError) as info:
+        data.load_fashion_mnist()
+    assert str(info.value).startswith(f"FMNIST_DATA_DIR ({directory}) cannot be used: missing")
+
+
+def test_a_usable_named_folder_is_the_only_place_looked(isolated: Path, synthetic) -> None:
+    directory, arrays = synthetic
     ds = data.load_fashion_mnist(directory)
-    assert ds.looked[0].outcome == "incomplete: missing t10k-labels-idx1-ubyte.gz"
-    assert ds.is_sample
+    assert [(p.kind, p.outcome) for p in ds.looked] == [("argument", "used")]
+    np.testing.assert_array_equal(ds.y_test, arrays[data.TEST_LABELS])
 
 
 # ----------------------------------------------------------------------------- search order
 
 
 def test_looked_lists_places_in_order(isolated: Path) -> None:
-    ds = data.load_fashion_mnist(isolated / "nowhere")
+    ds = data.load_fashion_mnist()
     assert [(p.kind, p.outcome) for p in ds.looked] == [
-        ("argument", "not found"),
         ("debian", "not found"),
         ("keras-cache", "not found"),
         ("download", "skipped: offline"),
         ("sample", "used"),
     ]
-    assert [(p.kind, p.location) for p in ds.looked] == data.candidate_places(isolated / "nowhere")
+    assert [(p.kind, p.location) for p in ds.looked] == data.candidate_places()
 
 
 def test_candidate_places_order_and_locations(isolated: Path, monkeypatch) -> None:
@@ -339,9 +367,9 @@ def test_no_network_skips_download(isolated: Path, monkeypatch) -> None:
 def test_nothing_usable_raises_listing_every_place(isolated: Path, monkeypatch) -> None:
     monkeypatch.setattr(data, "SAMPLE_DIR", isolated / "no-sample")
     with pytest.raises(data.DataError) as info:
-        data.load_fashion_mnist(isolated / "nowhere")
+        data.load_fashion_mnist()
     message = str(info.value)
-    for kind in ("argument", "debian", "keras-cache", "download", "sample"):
+    for kind in ("debian", "keras-cache", "download", "sample"):
         assert f"- {kind}: " in message
     assert "skipped: offline" in message
     assert "FMNIST_DATA_DIR" in message

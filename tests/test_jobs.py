@@ -16,7 +16,7 @@ from fmnist_viz.config import TrainConfig
 from fmnist_viz.jobs import JobManager
 from fmnist_viz.store import BatchTail, RunStore, history_csv
 from tests.apptest_support import SAMPLE
-from tests.run_support import wait_until
+from tests.run_support import wait_until, write_stand_in_model
 
 TINY = {
     "name": "tiny",
@@ -111,7 +111,7 @@ def test_crash_recovery_marks_interrupted(tmp_path: Path) -> None:
     store = RunStore(tmp_path)
     done = store.create(TINY, _config(), name="done")
     store.update(done.id, status="finished")
-    (store.path(done.id) / "model.keras").write_bytes(b"stand-in: never loaded here")
+    write_stand_in_model(store.path(done.id) / "model.keras")
     (store.path(done.id) / "history.csv").write_text(history_csv([]))
     dead = store.create(TINY, _config(), name="dead")
     proc = subprocess.run(

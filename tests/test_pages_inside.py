@@ -97,7 +97,9 @@ def test_unusable_model_gives_a_message_not_a_traceback(env) -> None:
         assert "has no saved model yet" in texts(at)
         (info.path / "model.keras").write_bytes(b"not a keras archive")
         at = _open("kernels.py", info.id)
-        assert "cannot be used" in texts(at) and not at.exception
+        text = texts(at)
+        assert f"Run {info.id} cannot be shown: model.keras is damaged" in text, text
+        assert not at.exception
     finally:
         store.delete(info.id)
 

@@ -235,3 +235,46 @@ def test_recover_marks_a_running_run_without_pid(tmp_path: Path) -> None:
     store = RunStore(tmp_path)
     fake_run(store, "nopid", status="running")
     assert store.recover_interrupted() == ["nopid"]
+
+
+def test_temp_files_of_killed_writes_are_removed_when_old(tmp_path: Path) -> None:
+    store = RunStore(tmp_path)
+    run = fake_run(store, "r1")
+    old, fresh = run / ".tmp-abc123", run / ".tmp-def456.keras"
+    old.write_bytes(b"half a file")
+    fresh.write_bytes(b"a write in progress")
+    os.utime(old, (0, 0))
+    assert store.remove_temp_files() == 1
+    assert not old.exists() and fresh.exists()
+    assert (run / store_module.RUN_FILE).exists()
+
+
+def test_a_stale_run_is_listed_as_interrupted_without_a_write(tmp_path: Path) -> None:
+    store = RunStore(tmp_path)
+    path = fake_run(store, "dead", status="running", pid=dead_pid(), host=socket.gethostname())
+    before = (path / store_module.RUN_FILE).read_bytes()
+    run = store.load("dead")
+    assert run.status == "interrupted" and run.stale
+    assert "ended before the run finished" in run.get("error")
+    assert (path / store_module.RUN_FILE).read_bytes() == before
+
+
+def test_a_reused_pid_is_not_the_owner(tmp_path: Path) -> None:
+    from fmnist_viz.run_checks import owner_alive, process_identity
+
+    me = {"pid": os.getpid(), "host": socket.gethostname()}
+    assert owner_alive({**me, "pid_start": process_identity(os.getpid())})
+    assert owner_alive(me)  # no identity recorded (older runs): the pid alone decides
+    assert not owner_alive({**me, "pid_start": "another-boot:12345"})
+    assert owner_alive({"pid": 1, "host": "another-machine"})  # cannot be checked from here
+    assert not owner_alive({"pid": os.getpid()})  # no host: not a run of this machine
+
+
+def test_an_unwritable_store_says_why(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert "is a file, not a folder" in RunStore(blocker).writable_problem()
+    assert "cannot be saved" in RunStore(blocker / "sub").writable_problem()
+    assert RunStore(tmp_path / "new").writable_problem() is None
+    with pytest.raises(RunError, match="is a file"):
+        RunStore(blocker).create(TINY_SPEC, TrainConfig())

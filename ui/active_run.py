@@ -9,8 +9,11 @@ from ui import resources, state
 
 
 def require_active_run() -> str | None:
-    """The first active run id, or None after saying how to get one."""
+    """The first active run id, or None after saying how to get one (and why a run the
+    link names cannot be shown)."""
     runs = state.active_runs(resources.store())
+    for run_id, reason in state.refused_runs().items():
+        st.error(f"Run {run_id} cannot be shown: {reason}")
     if runs:
         return runs[0]
     st.info("No active run: pick one on the Runs page or train one")

@@ -18,6 +18,7 @@ def job_manager() -> JobManager:
 
 
 def store() -> RunStore:
+    """The run store every session shares."""
     return job_manager().store
 
 
@@ -28,9 +29,10 @@ def dataset() -> FashionMNIST:
 
 
 def dataset_or_error() -> FashionMNIST | None:
-    """The dataset, or None after showing where the loader looked."""
+    """The dataset, or None after saying why there is none (a named folder that cannot be
+    used, or every place the loader looked)."""
     try:
         return dataset()
     except DataError as exc:
-        st.error(f"No Fashion-MNIST data found. {exc}")
+        st.error(str(exc))
         return None

@@ -13,6 +13,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
+from fmnist_viz.config import ConfigError
 from ui import resources, sidebar
 
 _routed = threading.local()  # each session's script runs in its own thread
@@ -41,7 +42,12 @@ def setup() -> StreamlitPage:
         if (ROOT / path).exists()  # pages arrive one by one while the app is built
     ]
     page = st.navigation(pages)
-    sidebar.render(resources.job_manager())
+    try:
+        jm = resources.job_manager()
+    except ConfigError as exc:  # a server setting such as FMNIST_MEMORY_LIMIT_MB is wrong
+        st.error(f"The server is not set up right: {exc}")
+        st.stop()
+    sidebar.render(jm)
     return page
 
 

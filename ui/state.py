@@ -9,6 +9,7 @@ import streamlit as st
 from fmnist_viz.store import RunError, RunStore
 
 ACTIVE_KEY = "active_runs"
+REFUSED_KEY = "refused_runs"  # runs a link named that cannot be shown, with the reason
 
 
 def owner() -> str:
@@ -18,26 +19,39 @@ def owner() -> str:
     return st.session_state["owner"]
 
 
-def _existing(store: RunStore, ids: list[str]) -> list[str]:
-    out = []
+def _existing(store: RunStore, ids: list[str]) -> tuple[list[str], dict[str, str]]:
+    """The usable runs among ids, and why each of the others is not usable."""
+    out, refused = [], {}
     for run_id in ids:
         try:
-            if store.load(run_id).damaged is None:
-                out.append(run_id)
-        except RunError:
-            continue
-    return out
+            damaged = store.load(run_id).damaged
+        except RunError as exc:
+            damaged = str(exc)
+        if damaged is None:
+            out.append(run_id)
+        else:
+            refused[run_id] = damaged
+    return out, refused
 
 
 def active_runs(store: RunStore) -> list[str]:
-    """The runs the visual pages show; first visit reads them from the URL (?run=...)."""
+    """The runs the visual pages show; first visit reads them from the URL (?run=...).
+
+    Runs the link names that cannot be shown are kept with their reason (`refused_runs`)."""
     if ACTIVE_KEY not in st.session_state:
-        st.session_state[ACTIVE_KEY] = _existing(store, st.query_params.get_all("run"))
-    runs = _existing(store, st.session_state[ACTIVE_KEY])
+        runs, refused = _existing(store, st.query_params.get_all("run"))
+        st.session_state[ACTIVE_KEY] = runs
+        st.session_state[REFUSED_KEY] = refused
+    runs, _ = _existing(store, st.session_state[ACTIVE_KEY])
     if runs != st.session_state[ACTIVE_KEY]:
         st.session_state[ACTIVE_KEY] = runs
     _sync_url("run", runs)
     return runs
+
+
+def refused_runs() -> dict[str, str]:
+    """Runs the opening link named that cannot be shown, and why (said once, then cleared)."""
+    return st.session_state.pop(REFUSED_KEY, {})
 
 
 def set_active_runs(run_ids: list[str]) -> None:

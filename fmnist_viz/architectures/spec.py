@@ -18,6 +18,7 @@ from fmnist_viz import IMAGE_SHAPE
 
 MAX_PARAMS = 20_000_000
 MAX_LAYERS = 40
+MAX_SPEC_BYTES = 256 * 1024  # a spec file of 40 layers is a few KB
 MAX_WIDTH = 4096  # filters or units in one layer
 NAME_MAX = 40  # characters in a layer name
 
@@ -120,6 +121,8 @@ def normalize(spec: Any) -> dict[str, Any]:
         spec = {"name": "custom", "layers": spec}
     if not isinstance(spec, dict) or not isinstance(spec.get("layers"), list):
         raise SpecError([Issue("error", "A spec is an object with a 'layers' list")])
+    if len(spec["layers"]) > 10 * MAX_LAYERS:  # refused before any per-layer work
+        raise SpecError([_too_many_layers(len(spec["layers"]))])
     out = {k: copy.deepcopy(v) for k, v in spec.items() if k != "layers"}
     out["name"] = str(spec.get("name") or "custom")
     layers = []
@@ -145,6 +148,33 @@ def normalize(spec: Any) -> dict[str, Any]:
     return out
 
 
+def _too_many_layers(n: int) -> Issue:
+    """The error for a spec with more than MAX_LAYERS layers."""
+    return Issue("error", f"The model has {n:,} layers; the limit is {MAX_LAYERS}")
+
+
+def _size_issue(where: str, size: int) -> Issue:
+    """The error for a spec text above MAX_SPEC_BYTES."""
+    return Issue("error", f"{where}: it is {size:,} bytes; a spec is at most {MAX_SPEC_BYTES:,}")
+
+
+def parse_spec_json(text: str | bytes, where: str = "Cannot read the spec") -> Any:
+    """Parse a spec's JSON text with bounded cost; SpecError with one line for anything bad
+    (too big, not JSON, nested too deep, a number of thousands of digits, too many layers)."""
+    if len(text) > MAX_SPEC_BYTES:
+        raise SpecError([_size_issue(where, len(text))])
+    try:
+        data = json.loads(text)
+    except RecursionError as exc:
+        raise SpecError([Issue("error", f"{where}: it is nested too deeply")]) from exc
+    except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError, or a huge integer
+        raise SpecError([Issue("error", f"{where}: not valid JSON ({exc})")]) from exc
+    layers = data.get("layers") if isinstance(data, dict) else data
+    if isinstance(layers, list) and len(layers) > MAX_LAYERS:
+        raise SpecError([_too_many_layers(len(layers))])
+    return data
+
+
 def load_spec(arch: str) -> dict[str, Any]:
     """A preset by key, or a valid spec read from a JSON file path; SpecError otherwise."""
     from fmnist_viz.architectures.presets import PRESETS, preset
@@ -157,9 +187,13 @@ def load_spec(arch: str) -> dict[str, Any]:
         raise SpecError(
             [Issue("error", f"{arch!r} is neither a preset ({', '.join(PRESETS)}) nor a JSON file")]
         )
+    where = f"Cannot read spec file {path}"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        size = path.stat().st_size
+        if size > MAX_SPEC_BYTES:
+            raise SpecError([_size_issue(where, size)])
+        data = parse_spec_json(path.read_bytes(), where)
+    except OSError as exc:
         raise SpecError([Issue("error", f"Cannot read spec file {path}: {exc}")]) from exc
     spec = normalize(data)
     summary = summarize(spec)
