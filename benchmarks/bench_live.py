@@ -54,12 +54,13 @@ def live_job(spec: dict, config, data_dir: str | None) -> tuple[float, int, int]
     """Mean seconds of epochs 2..N of a JobManager job polled like the UI; polls made."""
     from fmnist_viz.figures.live import live_curves
     from fmnist_viz.jobs import JobManager
-    from fmnist_viz.store import BatchTail, RunStore
+    from fmnist_viz.run_files import BatchTail
+    from fmnist_viz.store import RunStore
 
     with tempfile.TemporaryDirectory() as tmp:
         jm = JobManager(RunStore(tmp), max_parallel=1, data_dir=data_dir)
         run_id = jm.submit("bench", spec, config, name="bench")
-        tail = BatchTail(jm.store, run_id)
+        tail = BatchTail(jm.store.path(run_id))
         polls = 0
         while (view := jm.view(run_id)).active:
             rows = tail.read()

@@ -42,8 +42,12 @@ def file_mode() -> int:
     return 0o666 & ~umask
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write to a temp file in the same folder, fsync, then rename over the target."""
+def write_bytes_atomic(path: Path, data: bytes, durable: bool = True) -> None:
+    """Write to a temp file in the same folder, fsync, then rename over the target.
+
+    With `durable=False` the fsync is skipped: readers still never see half a file, but a
+    power cut may lose the latest version (for files that are replaced every few seconds).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
     try:
@@ -51,7 +55,8 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -67,6 +67,12 @@ def _add_training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--optimizer", choices=OPTIMIZERS, default=d.optimizer)
     p.add_argument("--train-limit", type=_whole, help="train on the first N training images")
     p.add_argument("--seed", type=_whole, help="random seed (drawn when omitted)")
+    p.add_argument(
+        "--state-every",
+        type=_whole,
+        help="save the weights every K batches (0: at epoch ends only; default: every quarter "
+        "epoch)",
+    )
     p.add_argument("--runs-dir", help="run store folder (default ./runs or $FMNIST_RUNS_DIR)")
     p.add_argument("--data-dir", help="folder with the four Fashion-MNIST IDX files")
     p.add_argument(
@@ -177,6 +183,7 @@ def _config(args: argparse.Namespace, seed: int | None) -> TrainConfig:
         optimizer=args.optimizer,
         train_limit=args.train_limit,
         seed=seed,
+        state_every=args.state_every,
     ).check()
 
 

@@ -81,6 +81,7 @@ def training_settings(meta: dict[str, Any]) -> dict[str, Any]:
         raise ValueError("run.json has no training config object")
     config = TrainConfig.from_dict(raw).to_dict()
     config.pop("seed")
+    config.pop("state_every")  # how often states are saved does not change the training
     if config["optimizer"] != "sgd":
         config.pop("momentum")
     return config

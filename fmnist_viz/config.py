@@ -26,6 +26,7 @@ SEED_MAX = 2**31 - 1
 
 QUICK_DEMO_TRAIN_LIMIT = 5000  # the Train page's quick demo: 5,000 images, 3 epochs
 QUICK_DEMO_EPOCHS = 3
+STATES_PER_EPOCH = 4  # default: a state every quarter epoch (the quick demo saves 13)
 
 
 class ConfigError(ValueError):
@@ -49,6 +50,13 @@ class TrainConfig:
     train_limit: int | None = None  # train on the first N of the 55,000 training images
     val_size: int = PROTOCOL_VAL_SIZE  # the first N training images are the validation set
     seed: int | None = None  # None: a seed is drawn and recorded
+    state_every: int | None = None  # batches between saved states; None: a quarter epoch
+
+    def state_interval(self, steps_per_epoch: int) -> int:
+        """Batches between two saved states within an epoch (0: epoch ends only)."""
+        if self.state_every is not None:
+            return self.state_every
+        return max(1, math.ceil(steps_per_epoch / STATES_PER_EPOCH))
 
     def problems(self) -> list[str]:
         """Plain-language reasons this configuration cannot be used (empty when fine)."""
@@ -78,6 +86,8 @@ class TrainConfig:
             out.append("validation size must be a positive whole number")
         if self.seed is not None and (not is_int(self.seed) or not 0 <= self.seed <= SEED_MAX):
             out.append(f"seed must be a whole number from 0 to {SEED_MAX}")
+        if self.state_every is not None and (not is_int(self.state_every) or self.state_every < 0):
+            out.append("the state interval must be a whole number of batches (0: epoch ends only)")
         return out
 
     def check(self) -> TrainConfig:

@@ -419,3 +419,10 @@ def load_fashion_mnist(
         if arrays is not None:
             return FashionMNIST(*arrays, source=place, looked=tuple(looked))
     raise DataError(_not_found_message(looked))
+
+
+def examples_per_class(labels: np.ndarray, n: int = 1) -> list[int]:
+    """Indices of the first n images of each class, class by class (fewer when a class has
+    fewer)."""
+    labels = np.asarray(labels)
+    return [int(i) for c in range(NUM_LABELS) for i in np.flatnonzero(labels == c)[:n]]

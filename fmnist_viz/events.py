@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 if TYPE_CHECKING:
     import keras
 
@@ -66,6 +64,22 @@ class EpochRecord:
 HISTORY_FIELDS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds")
 
 
+@dataclass(frozen=True)
+class TrainingState:
+    """A moment whose weights are worth keeping: before training, every few batches, and at
+    every epoch end."""
+
+    step: int  # batches trained so far, over all epochs
+    steps_per_epoch: int
+    epochs: int  # planned
+    epoch_end: bool  # the end of an epoch (or step 0, before training)
+
+    @property
+    def position(self) -> float:
+        """Epochs trained so far, e.g. 2.25 a quarter into the third epoch."""
+        return self.step / max(1, self.steps_per_epoch)
+
+
 class Observer:
     """Receives training events; subclasses override what they need (all no-ops here)."""
 
@@ -78,5 +92,6 @@ class Observer:
     def on_epoch(self, record: EpochRecord, improved: bool, model: keras.Model) -> None:
         """An epoch ended; `improved` when its validation loss is the lowest so far."""
 
-    def on_snapshot(self, epoch: int, weights: dict[str, np.ndarray]) -> None:
-        """Conv kernels and BN weights after an epoch (epoch 0: before training)."""
+    def on_state(self, state: TrainingState, model: keras.Model) -> None:
+        """The model at a state worth keeping (called on the training loop's thread, between
+        batches: reading the weights here is safe)."""

@@ -9,6 +9,7 @@ pool) without changes here. Each job belongs to an owner (a session); only the o
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import threading
@@ -73,6 +74,12 @@ class JobManager:
         # files (both only where the store is writable; listing works on a read-only one)
         self.recovered = store.recover_interrupted()
         store.remove_temp_files()
+        # when the server shuts down, ask running jobs to stop first: the pool's exit waits
+        # for its workers, and a stopped run keeps its best weights (nothing finished is lost)
+        register = getattr(threading, "_register_atexit", None)
+        if register is not None:
+            with contextlib.suppress(RuntimeError):  # already shutting down
+                register(self._stop_all)
 
     # ------------------------------------------------------------ submitting
 
@@ -211,15 +218,21 @@ class JobManager:
         self.store.request_stop(run_id)
         return True
 
-    def shutdown(self, wait: bool = False) -> None:
-        """Stop every job and the worker processes (server shutdown, tests)."""
+    def _stop_all(self) -> None:
+        """Ask every job of this manager to stop (server shutdown)."""
         with self._lock:
             order = list(self._order)
-            executor, self._executor = self._executor, None
         for run_id in order:
             if self._status(run_id) in ACTIVE:
                 future = self._futures.get(run_id)
                 if future is None or not future.cancel():
-                    self.store.request_stop(run_id)
+                    with contextlib.suppress(OSError, RunError):
+                        self.store.request_stop(run_id)
+
+    def shutdown(self, wait: bool = False) -> None:
+        """Stop every job and the worker processes (server shutdown, tests)."""
+        self._stop_all()
+        with self._lock:
+            executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=wait, cancel_futures=True)

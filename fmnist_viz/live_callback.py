@@ -1,8 +1,9 @@
 """The Keras callback that connects a training to its observers.
 
-It forwards progress per batch and per epoch, snapshots the conv kernels, stops cooperatively
-when asked, stops on a NaN/infinite loss, and keeps the weights with the lowest validation loss.
-The class is built lazily so importing this module needs no TensorFlow.
+It forwards progress per batch and per epoch, hands the model to the observers at every state
+worth keeping (before training, every `interval` batches, every epoch end), stops
+cooperatively when asked, stops on a NaN/infinite loss, and keeps the weights with the lowest
+validation loss. The class is built lazily so importing this module needs no TensorFlow.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ import time
 
 import numpy as np
 
-from fmnist_viz.events import BatchProgress, EpochRecord, StartInfo
-from fmnist_viz.snapshots import kernel_snapshot
+from fmnist_viz.events import BatchProgress, EpochRecord, StartInfo, TrainingState
 
 
 def live_callback_class() -> type:
@@ -33,9 +33,12 @@ def live_callback_class() -> type:
 
         async_safe = True
 
-        def __init__(self, observers, should_stop, info: StartInfo, batch_size: int):
+        def __init__(
+            self, observers, should_stop, info: StartInfo, batch_size: int, interval: int = 0
+        ):
             super().__init__()
             self.observers = observers
+            self.interval = interval  # batches between states within an epoch (0: none)
             self.should_stop = should_stop
             self.info = info
             self.batch_size = batch_size
@@ -50,10 +53,15 @@ def live_callback_class() -> type:
             self._waiting: dict[int, tuple[dict, float]] = {}
             self._next = 0
 
+        def _state(self, step: int, epoch_end: bool) -> None:
+            """Hand the model at this state to every observer."""
+            state = TrainingState(step, self.info.steps_per_epoch, self.info.epochs, epoch_end)
+            for obs in self.observers:
+                obs.on_state(state, self.model)
+
         def on_train_begin(self, logs=None):
             self.t0 = time.perf_counter()
-            for obs in self.observers:
-                obs.on_snapshot(0, kernel_snapshot(self.model))
+            self._state(0, epoch_end=True)
 
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch = epoch + 1
@@ -65,6 +73,9 @@ def live_callback_class() -> type:
 
         def on_train_batch_begin(self, batch, logs=None):
             self.begun = batch + 1
+            if batch and self.interval and batch % self.interval == 0:
+                # the weights after `batch` batches of this epoch (the update is done)
+                self._state((self.epoch - 1) * self.info.steps_per_epoch + batch, False)
             if not self.stopped and self.should_stop():
                 self.stopped = True
                 self.model.stop_training = True  # this batch is the last one
@@ -119,7 +130,7 @@ def live_callback_class() -> type:
                 self.best_weights = [w.copy() for w in self.model.get_weights()]
             for obs in self.observers:
                 obs.on_epoch(record, improved, self.model)
-                obs.on_snapshot(record.epoch, kernel_snapshot(self.model))
+            self._state(record.epoch * self.info.steps_per_epoch, epoch_end=True)
             if not self.stopped and self.should_stop():
                 self.stopped = True
                 self.model.stop_training = True

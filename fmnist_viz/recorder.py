@@ -1,8 +1,9 @@
 """Recording a training into its run folder as it happens (an Observer of `training.train`).
 
-Per batch: batches.csv (appended, flushed about twice a second) and progress.json. Per epoch:
-history.csv, run.json's summary fields, model.keras when validation loss improved, a kernel
-snapshot and TensorBoard scalars. At the end: test metrics, predictions and the final status.
+Per batch: batches.csv (appended, flushed about twice a second) and progress.json. Per state
+(see `states.py`): a state file and live.npz. Per epoch: history.csv, run.json's summary
+fields, model.keras when validation loss improved, and TensorBoard scalars. At the end: test
+metrics, predictions and the final status.
 Every file but the append-only batches.csv is replaced atomically.
 """
 
@@ -19,19 +20,19 @@ import numpy as np
 
 from fmnist_viz.atomic import atomic_path, json_number, write_bytes_atomic, write_json_atomic
 from fmnist_viz.evaluation import TestMetrics
-from fmnist_viz.events import BatchProgress, EpochRecord, Observer, StartInfo
+from fmnist_viz.events import BatchProgress, EpochRecord, Observer, StartInfo, TrainingState
 from fmnist_viz.run_checks import process_identity
+from fmnist_viz.run_files import BATCHES_FILE, BATCHES_HEADER, history_csv
+from fmnist_viz.snapshots import kernel_snapshot, other_weights
+from fmnist_viz.states import LIVE_FILE, STATE_DIR, encode_state, state_name
 from fmnist_viz.store import (
-    BATCHES_FILE,
     HISTORY_FILE,
     MODEL_FILE,
     PREDICTIONS_FILE,
     PROGRESS_FILE,
-    SNAPSHOT_DIR,
     STOP_FILE,
     TEST_FILE,
     RunStore,
-    history_csv,
     now_iso,
 )
 from fmnist_viz.tensorboard_events import TensorBoardWriter
@@ -50,7 +51,22 @@ class RunRecorder(Observer):
         self._pending: list[str] = []
         self._history: list[EpochRecord] = []
         self._tb = TensorBoardWriter(self.dir / "tb")
-        (self.dir / BATCHES_FILE).write_text("epoch,batch,loss,accuracy\n", encoding="utf-8")
+        (self.dir / BATCHES_FILE).write_text(BATCHES_HEADER, encoding="utf-8")
+        self._saved_model: Any = None
+
+    def prepare(self, spec: dict[str, Any]) -> None:
+        """Build the uncompiled twin model.keras is saved from. Call before training starts
+        (before its seeding): building draws random initial weights, which must not shift the
+        training's random stream (the engine stays bit-identical to plain Keras)."""
+        from fmnist_viz.architectures import build_model
+
+        self._saved_model = build_model(spec)
+
+    def _twin(self) -> Any:
+        """The uncompiled model of the run's spec that model.keras is saved from."""
+        if self._saved_model is None:
+            raise RuntimeError("RunRecorder.prepare(spec) must be called before training")
+        return self._saved_model
 
     def should_stop(self) -> bool:
         """True once someone asked the run to stop (its STOP file exists)."""
@@ -114,8 +130,7 @@ class RunRecorder(Observer):
         """Save history, summary metrics, TensorBoard scalars and (if improved) the model."""
         self._history.append(record)
         if improved:
-            with atomic_path(self.dir / MODEL_FILE) as tmp:
-                model.save(tmp)
+            save_without_optimizer(model, self._twin(), self.dir / MODEL_FILE)
         write_bytes_atomic(self.dir / HISTORY_FILE, history_csv(self._history).encode())
         self._tb.epoch(record)
         best = min(self._history, key=lambda r: r.val_loss)
@@ -130,18 +145,22 @@ class RunRecorder(Observer):
             seconds_per_epoch=sum(r.seconds for r in self._history) / len(self._history),
         )
 
-    def on_snapshot(self, epoch: int, weights: dict[str, np.ndarray]) -> None:
-        """Save the epoch's kernel snapshot as snapshots/epoch_NNN.npz."""
-        buf = io.BytesIO()
-        np.savez(buf, **weights)
-        write_bytes_atomic(self.dir / SNAPSHOT_DIR / f"epoch_{epoch:03d}.npz", buf.getvalue())
+    def on_state(self, state: TrainingState, model: Any) -> None:
+        """Save the state (the conv part; at epoch ends every weight) and replace live.npz."""
+        conv, other = kernel_snapshot(model), other_weights(model)
+        sizes = (state.step, state.steps_per_epoch, state.epochs)
+        name = state_name(state.step, full=state.epoch_end)
+        kept = other if state.epoch_end else None
+        state_bytes = encode_state(conv, kept, *sizes, compress=state.epoch_end)
+        write_bytes_atomic(self.dir / STATE_DIR / name, state_bytes)
+        # live.npz is replaced at every state: no fsync (the state files are the record)
+        write_bytes_atomic(self.dir / LIVE_FILE, encode_state(conv, other, *sizes), durable=False)
 
     def finish(self, result: TrainResult, y_test: np.ndarray) -> None:
         """Save the final artefacts and mark the run finished or stopped."""
         if not (self.dir / MODEL_FILE).exists():
             # no epoch ever improved (stopped early, or NaN losses): keep the weights it has
-            with atomic_path(self.dir / MODEL_FILE) as tmp:
-                result.model.save(tmp)
+            save_without_optimizer(result.model, self._twin(), self.dir / MODEL_FILE)
         if result.test is not None and result.probabilities is not None:
             write_test_results(self.dir, result.test, result.probabilities, y_test)
         self._tb.close()
@@ -159,6 +178,15 @@ class RunRecorder(Observer):
         """Mark the run failed with the reason."""
         self._tb.close()
         self.store.update(self.run_id, status="failed", finished=now_iso(), error=message)
+
+
+def save_without_optimizer(model: Any, twin: Any, path: Path) -> None:
+    """Save the model's weights in `twin` (the same spec, built without compiling) atomically:
+    a third of the size of `model.save` (Adam keeps two moments per weight, and nothing here
+    resumes a training). Loaded with `keras.saving.load_model(path, compile=False)`."""
+    twin.set_weights(model.get_weights())
+    with atomic_path(path) as tmp:
+        twin.save(tmp)
 
 
 def write_test_results(

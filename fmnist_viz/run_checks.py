@@ -94,15 +94,16 @@ def artefact_problem(path: Path, meta: dict[str, Any], model_file: str) -> str |
     model = path / model_file
     if meta["status"] == "finished" and not model.is_file():
         return f"{model_file} is missing"
-    candidates = [model, path / "predictions.npz"]
-    snapshots = path / "snapshots"
-    if snapshots.is_dir():
-        candidates += sorted(snapshots.glob("epoch_*.npz"))
+    candidates = [model, path / "predictions.npz"]  # live.npz: a copy of the newest state
+    for folder in ("states", "snapshots"):  # states; per-epoch snapshots of older runs
+        if (path / folder).is_dir():
+            candidates += sorted((path / folder).glob("*.npz"))
     for candidate in candidates:
         if candidate.is_file():
             problem = zip_problem(candidate)
             if problem:
-                return f"snapshots/{problem}" if candidate.parent == snapshots else problem
+                folder = "" if candidate.parent == path else f"{candidate.parent.name}/"
+                return folder + problem
     return None
 
 

@@ -1,15 +1,19 @@
-"""Per-epoch snapshots of the convolutional part: what is saved, and the maps it reproduces.
+"""What a saved state holds, and the network it gives back.
 
-A snapshot is a flat dict of arrays keyed 'layer/weight': every conv layer's kernel and bias
-and every BatchNorm layer's weights and statistics. It is small enough to save after every
-epoch (epoch 0 = the initial random weights), and it is all that is needed to compute the
-feature maps up to Flatten at that epoch.
+A snapshot is a flat dict of arrays keyed 'layer/weight'. Its convolutional part (every conv
+layer's kernel and bias, every BatchNorm layer's weights and statistics) is kept exactly, in
+float32: it is small, and it is all the feature maps and kernels up to Flatten need. The other
+layers' weights (Dense above all) are kept in float16 where a state keeps them: enough for the
+class probabilities, at half the disk. A model is built once per spec and its weights are
+swapped per state.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -19,22 +23,33 @@ if TYPE_CHECKING:
 
     from fmnist_viz.probes import LayerOutput, Prober
 
+CONV_TYPES = ("Conv2D", "BatchNormalization")
+
+
+def _layer_weights(layer: Any) -> dict[str, np.ndarray]:
+    """A layer's weights keyed 'layer/variable'."""
+    values = layer.get_weights()
+    return {f"{layer.name}/{var.name}": v for var, v in zip(layer.weights, values, strict=True)}
+
 
 def kernel_snapshot(model: keras.Model | Prober) -> dict[str, np.ndarray]:
-    """Kernels and biases of every conv layer (and BN weights), keyed 'layer/weight'.
+    """Kernels and biases of every conv layer (and BN weights), keyed 'layer/weight', float32.
 
     Takes anything with a `layers` list: a Keras model or a Prober over one.
     """
-    out = {}
+    out: dict[str, np.ndarray] = {}
     for layer in model.layers:
-        cls = type(layer).__name__
-        if cls == "Conv2D":
-            kernel, bias = layer.get_weights()
-            out[f"{layer.name}/kernel"] = kernel
-            out[f"{layer.name}/bias"] = bias
-        elif cls == "BatchNormalization":
-            for var, value in zip(layer.weights, layer.get_weights(), strict=True):
-                out[f"{layer.name}/{var.name}"] = value
+        if type(layer).__name__ in CONV_TYPES:
+            out.update(_layer_weights(layer))
+    return out
+
+
+def other_weights(model: keras.Model | Prober) -> dict[str, np.ndarray]:
+    """Every weight outside the convolutional part (Dense layers), keyed 'layer/weight', float16."""
+    out: dict[str, np.ndarray] = {}
+    for layer in model.layers:
+        if type(layer).__name__ not in CONV_TYPES:
+            out.update({k: v.astype(np.float16) for k, v in _layer_weights(layer).items()})
     return out
 
 
@@ -51,64 +66,91 @@ def conv_weights(snapshot: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray,
     return out
 
 
-class _SnapshotModel(NamedTuple):
-    """A cached feature-part prober for a spec and its BatchNorm weights at initialisation."""
+def is_full(snapshot: dict[str, np.ndarray], prober: Prober) -> bool:
+    """True when the snapshot holds every weight of the prober's model."""
+    needed = {f"{lay.name}/{var.name}" for lay in prober.layers for var in lay.weights}
+    return needed <= set(snapshot)
+
+
+class _StateModel(NamedTuple):
+    """A model built once per spec, its prober, and its BatchNorm weights at initialisation."""
 
     prober: Prober
     bn_initial: dict[str, list[np.ndarray]]
+    flatten_index: int  # layers before this one form the convolutional part
 
 
 @functools.lru_cache(maxsize=4)
-def _snapshot_model(spec_json: str) -> _SnapshotModel:
-    """Build the spec once and probe its layers up to (not including) Flatten."""
+def _state_model(spec_json: str) -> _StateModel:
+    """Build the spec once; its probe is compiled once and reused for every state."""
     import keras
 
     from fmnist_viz.architectures import build_model
     from fmnist_viz.probes import Prober
 
-    model = build_model(json.loads(spec_json))
-    flatten = next(lay for lay in model.layers if isinstance(lay, keras.layers.Flatten))
-    prober = Prober(keras.Model(model.inputs, flatten.input))
+    prober = Prober(build_model(json.loads(spec_json)))
     bn = {
         lay.name: lay.get_weights()
         for lay in prober.layers
         if isinstance(lay, keras.layers.BatchNormalization)
     }
-    return _SnapshotModel(prober, bn)
+    flatten = next(
+        (i for i, lay in enumerate(prober.layers) if isinstance(lay, keras.layers.Flatten)),
+        len(prober.layers),
+    )
+    return _StateModel(prober, bn, flatten)
 
 
-def _load_snapshot(cached: _SnapshotModel, weights: dict[str, np.ndarray]) -> None:
-    """Set conv kernels/biases from a snapshot, and BN weights (initial ones when absent)."""
-    import keras
-
+def _apply(cached: _StateModel, weights: dict[str, np.ndarray], full: bool) -> None:
+    """Set the conv part from the snapshot (BN weights absent from old snapshots: the initial
+    ones) and, when `full`, every other layer too."""
     for layer in cached.prober.layers:
-        if isinstance(layer, keras.layers.Conv2D):
-            keys = [f"{layer.name}/kernel", f"{layer.name}/bias"]
-            missing = [k for k in keys if k not in weights]
+        names = [f"{layer.name}/{var.name}" for var in layer.weights]
+        if not names:
+            continue
+        kind = type(layer).__name__
+        if kind == "BatchNormalization":
+            initial = cached.bn_initial[layer.name]
+            layer.set_weights([weights.get(n, v) for n, v in zip(names, initial, strict=True)])
+            continue
+        missing = [n for n in names if n not in weights]
+        if kind == "Conv2D" and missing:
+            raise ValueError(f"The snapshot lacks {', '.join(missing)}")
+        if kind == "Conv2D" or full:
             if missing:
                 raise ValueError(f"The snapshot lacks {', '.join(missing)}")
-            layer.set_weights([weights[k] for k in keys])
-        elif layer.name in cached.bn_initial:
-            initial = cached.bn_initial[layer.name]
-            values = [
-                weights.get(f"{layer.name}/{var.name}", init)
-                for var, init in zip(layer.weights, initial, strict=True)
-            ]
-            layer.set_weights(values)
+            layer.set_weights([np.asarray(weights[n], dtype=np.float32) for n in names])
+
+
+@contextmanager
+def model_at(
+    spec: dict[str, Any], weights: dict[str, np.ndarray], full: bool = True
+) -> Iterator[Prober]:
+    """The spec's model with a snapshot's weights, held (locked) for the `with` block.
+
+    With `full=False` only the convolutional part is set: use only the layers before Flatten
+    (as `snapshot_outputs` does), never the prediction.
+    """
+    from fmnist_viz.architectures import to_json
+
+    cached = _state_model(to_json(spec))
+    with cached.prober.lock:
+        _apply(cached, weights, full=full)
+        yield cached.prober
 
 
 def snapshot_outputs(
     spec: dict[str, Any], snapshot_weights: dict[str, np.ndarray], image: np.ndarray
 ) -> list[LayerOutput]:
-    """Outputs of the layers before Flatten at an earlier epoch, from a per-epoch snapshot.
+    """Outputs of the layers before Flatten at a saved state, from its convolutional part.
 
-    Snapshots hold only conv kernels and biases (and BatchNorm weights/statistics), not the
-    dense layers, so only the convolutional part is computed. The spec is built once and cached;
+    Only the convolutional part is computed from the snapshot (the other layers' outputs are
+    not returned: a state may not hold their weights). The spec is built once and cached;
     only the weights are swapped per call.
     """
     from fmnist_viz.architectures import to_json
 
-    cached = _snapshot_model(to_json(spec))
+    cached = _state_model(to_json(spec))
     with cached.prober.lock:
-        _load_snapshot(cached, snapshot_weights)
-        return cached.prober.layer_outputs(image)
+        _apply(cached, snapshot_weights, full=False)
+        return cached.prober.layer_outputs(image)[: cached.flatten_index]

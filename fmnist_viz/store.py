@@ -7,7 +7,8 @@ Layout of a run folder (all writes go to a temp file first, then `os.replace`):
     batches.csv       per batch: the epoch's running loss and accuracy (live curves)
     progress.json     the latest batch progress (heartbeat of a running job)
     model.keras       the best model so far (lowest validation loss)
-    snapshots/epoch_NNN.npz   conv kernels and biases after each epoch (000 = initial)
+    states/step_NNNNNNN[.full].npz   the weights every K batches and at epoch ends
+    live.npz          the newest state with every weight (replaced at each state)
     test_metrics.json accuracy, loss, confusion matrix, per-class accuracy
     predictions.npz   test-set probabilities of the best model
     tb/               TensorBoard event files (`tensorboard --logdir runs`)
@@ -20,8 +21,6 @@ reads, lists, renames and deletes run folders.
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import json
 import os
 import re
@@ -42,7 +41,7 @@ import numpy as np
 from fmnist_viz import NUM_CLASSES
 from fmnist_viz.atomic import TEMP_PREFIX, write_json_atomic
 from fmnist_viz.config import TrainConfig
-from fmnist_viz.events import HISTORY_FIELDS, EpochRecord
+from fmnist_viz.events import EpochRecord
 from fmnist_viz.run_checks import (
     MAX_RUN_JSON_BYTES,
     artefact_problem,
@@ -50,15 +49,22 @@ from fmnist_viz.run_checks import (
     owner_alive,
     process_identity,
 )
+from fmnist_viz.run_files import RunFileError, read_history
+from fmnist_viz.states import (
+    StateError,
+    StateRef,
+    list_states,
+    live_state,
+    read_state,
+    state_step,
+)
 
 RUN_FILE = "run.json"
 HISTORY_FILE = "history.csv"
-BATCHES_FILE = "batches.csv"
 PROGRESS_FILE = "progress.json"
 MODEL_FILE = "model.keras"
 TEST_FILE = "test_metrics.json"
 PREDICTIONS_FILE = "predictions.npz"
-SNAPSHOT_DIR = "snapshots"
 STOP_FILE = "STOP"
 STATUSES = ("queued", "running", "finished", "stopped", "failed", "interrupted")
 ACTIVE = ("queued", "running")
@@ -124,41 +130,6 @@ class RunInfo:
     def get(self, key: str, default: Any = None) -> Any:
         """A run.json field."""
         return self.meta.get(key, default)
-
-
-def read_history(path: Path) -> list[EpochRecord]:
-    """Parse history.csv; RunError on a damaged file."""
-    try:
-        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
-        return [
-            EpochRecord(int(r["epoch"]), *(float(r[k]) for k in HISTORY_FIELDS[1:])) for r in rows
-        ]
-    except (OSError, KeyError, ValueError, TypeError, UnicodeDecodeError) as exc:
-        raise RunError(f"{path.name} is damaged: {exc}") from exc
-
-
-def history_csv(history: list[EpochRecord]) -> str:
-    """history.csv's text for these epochs."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(HISTORY_FIELDS)
-    for r in history:
-        writer.writerow([r.epoch, *(f"{getattr(r, k):.6g}" for k in HISTORY_FIELDS[1:])])
-    return buf.getvalue()
-
-
-def parse_batch_lines(lines: list[str]) -> list[tuple[int, int, float, float]]:
-    """Parse batches.csv data lines (no header); malformed lines are skipped."""
-    out = []
-    for line in lines:
-        parts = line.split(",")
-        if len(parts) != 4:
-            continue
-        try:
-            out.append((int(parts[0]), int(parts[1]), float(parts[2]), float(parts[3])))
-        except ValueError:
-            continue
-    return out
 
 
 class RunStore:
@@ -277,7 +248,10 @@ class RunStore:
     def history(self, run_id: str) -> list[EpochRecord]:
         """The run's finished epochs (empty before the first); RunError when damaged."""
         path = self.path(run_id) / HISTORY_FILE
-        return read_history(path) if path.exists() else []
+        try:
+            return read_history(path) if path.exists() else []
+        except RunFileError as exc:
+            raise RunError(str(exc)) from exc
 
     def progress(self, run_id: str) -> dict[str, Any] | None:
         """The latest batch progress of a running job, None when there is none."""
@@ -307,24 +281,28 @@ class RunStore:
             raise RunError(f"{path.name} is damaged: labels outside 0..{NUM_CLASSES - 1}")
         return probs, labels
 
-    def snapshot_epochs(self, run_id: str) -> list[int]:
-        """Epochs with a saved kernel snapshot, ascending (0 = before training)."""
-        folder = self.path(run_id) / SNAPSHOT_DIR
-        if not folder.is_dir():
-            return []
-        found = (re.fullmatch(r"epoch_(\d{3,})\.npz", p.name) for p in folder.iterdir())
-        return sorted(int(m.group(1)) for m in found if m)
+    def states(self, run_id: str) -> list[StateRef]:
+        """The run's saved states by position (see `states.py`); empty before the first."""
+        info = self.load(run_id)
+        return list_states(info.path, info.get("steps_per_epoch"))
 
-    def snapshot(self, run_id: str, epoch: int) -> dict[str, np.ndarray]:
-        """One epoch's snapshot (see `snapshots.py`); RunError when damaged or missing."""
-        path = self.path(run_id) / SNAPSHOT_DIR / f"epoch_{int(epoch):03d}.npz"
-        if not path.is_file():
-            raise RunError(f"Snapshot {path.name} is missing")
+    def state(self, state: StateRef) -> dict[str, np.ndarray]:
+        """The weights of one saved state; RunError when it is missing or damaged."""
         try:
-            with np.load(path, allow_pickle=False) as npz:
-                return {k: npz[k] for k in npz.files}
-        except _NPZ_ERRORS as exc:
-            raise RunError(f"Snapshot {path.name} is damaged: {exc or type(exc).__name__}") from exc
+            return read_state(state.path)
+        except StateError as exc:
+            raise RunError(str(exc)) from exc
+
+    def live(self, run_id: str) -> StateRef | None:
+        """The run's newest full state (live.npz), None when it has none."""
+        path = live_state(self.path(run_id))
+        if path is None:
+            return None
+        try:
+            step, steps = state_step(path)
+        except StateError:
+            return None  # replaced while reading, or damaged: the listing says which
+        return StateRef(step, step / max(steps, 1), True, path)
 
     def load_model(self, run_id: str) -> Any:
         """The saved best model (Keras); RunError when missing or unreadable."""
@@ -401,7 +379,7 @@ def _inspect(run_id: str, path: Path) -> RunInfo:
             if not (path / HISTORY_FILE).is_file():
                 raise RunError(f"{HISTORY_FILE} is missing")
             read_history(path / HISTORY_FILE)
-        except RunError as exc:
+        except (RunError, RunFileError) as exc:
             problem = str(exc)
     problem = problem or artefact_problem(path, meta, MODEL_FILE)
     if problem:
@@ -409,27 +387,3 @@ def _inspect(run_id: str, path: Path) -> RunInfo:
     if meta["status"] in ACTIVE and not owner_alive(meta):
         return RunInfo(run_id, path, {**meta, "error": STALE_ERROR}, stale=True)
     return RunInfo(run_id, path, meta)
-
-
-class BatchTail:
-    """Incremental reader of a run's batches.csv: each call returns only the new rows."""
-
-    def __init__(self, store: RunStore, run_id: str):
-        self.path: Path = store.path(run_id) / BATCHES_FILE
-        self.offset = 0
-        self.rows: list[tuple[int, int, float, float]] = []
-
-    def read(self) -> list[tuple[int, int, float, float]]:
-        """All rows so far (reads only what was appended since the last call)."""
-        try:
-            with open(self.path, "rb") as fh:
-                fh.seek(self.offset)
-                chunk = fh.read()
-        except OSError:
-            return self.rows
-        end = chunk.rfind(b"\n") + 1  # leave a torn last line for the next read
-        if end:
-            lines = chunk[:end].decode("utf-8", errors="replace").splitlines()
-            self.rows.extend(parse_batch_lines(lines[0 if self.offset else 1 :]))
-            self.offset += end
-        return self.rows

@@ -185,7 +185,8 @@ def train(
     )
     for obs in observers:
         obs.on_start(info)
-    live = live_callback_class()(list(observers), should_stop, info, config.batch_size)
+    interval = config.state_interval(steps)
+    live = live_callback_class()(list(observers), should_stop, info, config.batch_size, interval)
     t0 = time.perf_counter()
     if not should_stop():
         fit(model, split, config, [live])

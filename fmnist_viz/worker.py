@@ -42,6 +42,7 @@ def execute_run(
         data = load_fashion_mnist(data_dir)
         recorder.mark_running(data.describe())
         config = TrainConfig.from_dict(info.meta["config"])
+        recorder.prepare(info.meta["spec"])
         result = train(
             info.meta["spec"],
             config,

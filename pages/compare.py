@@ -85,3 +85,5 @@ view.welch_view(series)
 st.subheader("Repeat a configuration")
 view.repeat_view(jm, series)
 view.jobs_view(jm)
+
+resources.warm_up()  # after the page is drawn: TensorFlow loads for the inside pages

@@ -13,7 +13,7 @@ from fmnist_viz.figures.probabilities import probability_bars
 from fmnist_viz.probes import Prober
 from fmnist_viz.store import RunStore
 from fmnist_viz.teaching import PAGE_INTROS
-from ui import image_picker, resources
+from ui import image_picker, live_view, resources, run_chooser
 from ui.concepts import concept_notes
 from ui.shell import ROOT, ensure_shell
 
@@ -84,38 +84,53 @@ def _formats() -> dict:
     return {c: st.column_config.NumberColumn(format="%.4f") for c in cols}
 
 
-st.title("Dropout")
-st.caption(PAGE_INTROS["dropout"])
-run_id, data, prober, _ = image_picker.probe_setup(with_image=False)
-
-rates = prober.dropout_rates()
-image = None
-if rates:
-    top_left, top_right = st.columns(2)
-    with top_left:
-        image = image_picker.pick_image(data, run_id)
-    if image is not None:
-        with top_right:
-            image_picker.prediction_panel(prober, image["image"], image["label"])
-main, notes = st.columns([3, 1])
-with notes:
-    concept_notes(("dropout", "overfitting"))
-with main:
+def draw(shown: live_view.Shown, model: live_view.ModelAt, image: dict | None) -> None:
+    """The dropout views of the weights shown."""
+    prober = model.prober
+    rates = prober.dropout_rates()
     if not rates:
         st.info(
             "This model has no dropout layer. Model 2 drops 30 % of the units before Flatten "
             "and after the dense layer: train it and make it active to see dropout at work."
         )
         st.page_link("pages/train.py", label="Train Model 2", icon=":material/model_training:")
-    if image is not None:
-        if SEED_KEY not in st.session_state:
-            st.session_state[SEED_KEY] = 0
-        c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
-        seed = c1.number_input("Seed", 0, 99_999, key=SEED_KEY, persist_state="session")
-        c2.button("Re-sample", on_click=resample, icon=":material/casino:", key="resample")
-        for name, p in rates.items():
-            layer_view(prober, image["image"], name, p, int(seed))
-        st.subheader("MC dropout: many passes with dropout left on")
-        mc_section(prober, image, int(seed))
-    st.subheader("In the study: does dropout narrow the gap?")
-    study_section(resources.store(), run_id)
+        return
+    if image is None:
+        return
+    kinds = [type(layer).__name__ for layer in prober.layers]
+    flatten = kinds.index("Flatten") if "Flatten" in kinds else len(kinds)
+    usable = {n: p for n, p in rates.items() if model.full or prober.layer_names.index(n) < flatten}
+    if model.full:
+        image_picker.prediction_panel(prober, image["image"], image["label"], key="dropout_pred")
+    if SEED_KEY not in st.session_state:
+        st.session_state[SEED_KEY] = 0
+    c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
+    seed = c1.number_input("Seed", 0, 99_999, key=SEED_KEY, persist_state="session")
+    c2.button("Re-sample", on_click=resample, icon=":material/casino:", key="resample")
+    for name, p in usable.items():
+        layer_view(prober, image["image"], name, p, int(seed))
+    if not model.full:
+        st.caption(
+            "This saved state keeps the convolution weights only: the dropout layers after "
+            "Flatten and MC dropout need every weight (kept at epoch ends and now)."
+        )
+        return
+    st.subheader("MC dropout: many passes with dropout left on")
+    mc_section(prober, image, int(seed))
+
+
+st.title("Dropout")
+st.caption(PAGE_INTROS["dropout"])
+run = run_chooser.choose_run()
+data = resources.dataset_or_error() if run else None
+if run is None or data is None:
+    st.stop()
+top_left, top_right = st.columns([3, 2])
+with top_left:
+    picked = image_picker.pick_image(data, run.id)
+with top_right:
+    concept_notes(("dropout", "overfitting"), expanded=0)
+st.markdown(f"**{run.name}**" + (f" · image: {picked['source']}" if picked else ""))
+live_view.live_fragment(run, "drop", lambda shown, model: draw(shown, model, picked))
+st.subheader("In the study: does dropout narrow the gap?")
+study_section(resources.store(), run.id)

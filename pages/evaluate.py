@@ -12,7 +12,7 @@ from fmnist_viz.evaluation import (
 from fmnist_viz.figures.evaluation import confusion_heatmap, misclassified_gallery, per_class_bars
 from fmnist_viz.teaching import PAGE_INTROS
 from ui import evaluate_view as view
-from ui import resources, state
+from ui import resources, run_chooser
 from ui.shell import ensure_shell
 
 ensure_shell()
@@ -23,27 +23,20 @@ store = resources.store()
 st.title("Evaluate")
 st.caption(PAGE_INTROS["evaluate"])
 
-runs = [r for r in store.list() if r.damaged is None]
-if not runs:
-    st.info("No runs yet. Train one on the Train page, or with `python -m fmnist_viz train`.")
-    st.stop()
-by_id = {r.id: r for r in runs}
-ids = list(by_id)
 c1, c2 = st.columns(2)
-run_a = c1.selectbox(
-    "Run",
-    ids,
-    index=ids.index(view.default_run(runs, state.active_runs(store))),
-    format_func=lambda i: view.run_label(by_id[i]),
-    key="eval_run",
-)
+with c1:
+    info_a = run_chooser.choose_run()
+if info_a is None:
+    st.stop()
+run_a = info_a.id
+runs = [r for r in store.list() if r.damaged is None]
+by_id = {r.id: r for r in runs}
 run_b = c2.selectbox(
     "Side by side with (optional)",
-    ["", *(i for i in ids if i != run_a)],
+    ["", *(r.id for r in runs if r.id != run_a)],
     format_func=lambda i: view.run_label(by_id[i]) if i else "—",
     key="eval_run_b",
 )
-info_a = by_id[run_a]
 found_a = view.predictions(store, info_a)
 if found_a is None:
     st.stop()

@@ -1,34 +1,37 @@
-"""Feature maps: every conv and pool layer's channels for one image, enlarged and side by side."""
+"""Feature maps: every conv and pool layer's channels for one image, enlarged and side by side,
+live while the run trains and played back over its saved states."""
 
 import streamlit as st
 
 from fmnist_viz.figures.maps import channel_detail, channel_grid, image_figure
-from fmnist_viz.probes import LayerOutput, Prober
+from fmnist_viz.probes import LayerOutput
 from fmnist_viz.snapshots import snapshot_outputs
 from fmnist_viz.store import RunError
 from fmnist_viz.teaching import PAGE_INTROS
-from ui import active_run, image_picker, resources, run_cache, state
+from ui import image_picker, live_view, resources, run_cache, run_chooser, state
 from ui.concepts import concept_notes
 from ui.shell import ensure_shell
 
 ensure_shell()
 
-SNAPSHOT_KINDS = ("Conv2D", "MaxPooling2D", "AveragePooling2D")
+MAP_KINDS = ("Conv2D", "MaxPooling2D", "AveragePooling2D")
 HALF_WIDTH = 0.45  # a half-width column's plot is about this share of the width grids plan for
 NOTES = {
     "Dropout": "At inference dropout passes its input on unchanged (see the Dropout page).",
     "BatchNormalization": "Batch normalisation rescales each channel with its learned statistics.",
 }
-SNAPSHOT_NOTE = (
-    "The per-epoch snapshots hold the convolution weights only (kernels and biases), not the "
-    "dense layers: at past epochs only the convolution and pooling maps can be computed, and "
-    "there is no prediction. Epoch 0 is the untrained network."
+CONV_ONLY_NOTE = (
+    "This saved state keeps the convolution weights only (the dense layers are kept at epoch "
+    "ends): it shows the maps, not a prediction."
 )
+Scales = dict[str, tuple[float, float]] | None
 
 
-def grid(output: LayerOutput, key: str) -> None:
+def grid(output: LayerOutput, key: str, scales: Scales) -> None:
     """One layer's channels as a grid titled with its name and type."""
-    st.plotly_chart(channel_grid(output.output, f"{output.name} ({output.type})"), key=key)
+    scale = (scales or {}).get(output.name)
+    fig = channel_grid(output.output, f"{output.name} ({output.type})", scale=scale)
+    st.plotly_chart(fig, key=key)
 
 
 def half_grid(output: LayerOutput, key: str) -> None:
@@ -39,14 +42,15 @@ def half_grid(output: LayerOutput, key: str) -> None:
     st.plotly_chart(fig, key=key)
 
 
-def overview(maps: list[LayerOutput]) -> None:
+def overview(maps: list[LayerOutput], scales: Scales) -> None:
     """Every image-shaped layer output, in order."""
+    same = " (the same in every saved state)" if scales else ""
     st.caption(
-        "Each small square is one channel (feature map); the colours share one scale per layer. "
-        "Hover to read a value."
+        f"Each small square is one channel (feature map); the colours share one scale per "
+        f"layer{same}. Hover to read a value."
     )
     for out in maps:
-        grid(out, key=f"fm_grid_{out.name}")
+        grid(out, key=f"fm_grid_{out.name}", scales=scales)
         if out.type in NOTES:
             st.caption(NOTES[out.type])
 
@@ -59,7 +63,7 @@ def pick_layer(maps: list[LayerOutput], label: str, key: str, default: str = "")
     return by_name[st.selectbox(label, list(by_name), key=key, persist_state="session")]
 
 
-def detail(maps: list[LayerOutput], image: dict) -> None:
+def detail(maps: list[LayerOutput], image: dict, scales: Scales) -> None:
     """One channel of one layer enlarged beside the input image, at the same size."""
     c1, c2 = st.columns(2)
     with c1:
@@ -70,10 +74,12 @@ def detail(maps: list[LayerOutput], image: dict) -> None:
     channel = c2.number_input(f"Channel (0 to {n - 1})", 0, n - 1, step=1, key="fm_channel")
     input_figure = image_figure(image["image"], f"Input: {image['source']}")
     c1.plotly_chart(input_figure.update_layout(height=480), key="fm_input")
-    c2.plotly_chart(channel_detail(out.output, int(channel), out.name), key="fm_detail")
+    scale = (scales or {}).get(out.name)
+    figure = channel_detail(out.output, int(channel), out.name, scale=scale)
+    c2.plotly_chart(figure, key="fm_detail")
 
 
-def versus_run(run_id: str, maps: list[LayerOutput], image: dict, prober: Prober) -> None:
+def versus_run(run_id: str, maps: list[LayerOutput], image: dict, model) -> None:
     """The same image through another run, one chosen layer and the prediction each."""
     store = resources.store()
     active = state.active_runs(store)
@@ -83,83 +89,98 @@ def versus_run(run_id: str, maps: list[LayerOutput], image: dict, prober: Prober
     if not others:
         st.info("There is no other run with a saved model yet: train another one to compare.")
         return
-    other = st.selectbox("Other run", others, format_func=active_run.run_name, key="fm_other")
+    other = st.selectbox("Other run", others, format_func=run_chooser.run_name, key="fm_other")
     other_prober = run_cache.prober(other)
     if other_prober is None:
         return
     other_maps = [o for o in other_prober.layer_outputs(image["image"]) if o.is_map]
-    sides = ((run_id, prober, maps, "a"), (other, other_prober, other_maps, "b"))
+    sides = ((run_id, model.prober if model.full else None, maps, "a"),)
+    sides += ((other, other_prober, other_maps, "b"),)
     name = ""
     for col, (rid, pr, outs, side) in zip(st.columns(2), sides, strict=True):
         with col:
-            st.markdown(f"**{active_run.run_name(rid)}**")
+            st.markdown(f"**{run_chooser.run_name(rid)}**")
             name = pick_layer(outs, "Layer", f"fm_side_layer_{side}", name).name
-            out = next(o for o in outs if o.name == name)
-            half_grid(out, key=f"fm_side_{side}")
-            image_picker.prediction_panel(
-                pr, image["image"], image["label"], f"fm_pred_{side}", narrow=True
-            )
+            half_grid(next(o for o in outs if o.name == name), key=f"fm_side_{side}")
+            if pr is not None:
+                image_picker.prediction_panel(
+                    pr, image["image"], image["label"], f"fm_pred_{side}", narrow=True
+                )
 
 
-def versus_epochs(run_id: str, image: dict) -> None:
-    """The same image through this run's conv part at two saved epochs."""
-    store = resources.store()
-    epochs = store.snapshot_epochs(run_id)
-    if len(epochs) < 2:
-        st.info("This run saved fewer than two per-epoch snapshots: nothing to compare yet.")
+def versus_states(shown: live_view.Shown, image: dict) -> None:
+    """The same image through this run's convolutional part at two saved states."""
+    states = shown.states
+    if len(states) < 2:
+        st.info("This run has fewer than two saved states: nothing to compare yet.")
         return
-    st.info(SNAPSHOT_NOTE)
+    by_step = {s.step: s for s in states}
+    steps = list(by_step)
+    value = st.session_state.get("fm_states")
+    if not isinstance(value, tuple | list) or not all(v in by_step for v in value):
+        st.session_state["fm_states"] = (steps[0], steps[-1])
     chosen = st.select_slider(
-        "Epochs to compare",
-        epochs,
-        value=(epochs[0], epochs[-1]),
-        format_func=lambda e: "0 (initial)" if e == 0 else str(e),
-        key="fm_epochs",
+        "States to compare", steps, format_func=lambda s: by_step[s].label, key="fm_states"
     )
-    spec = store.load(run_id).meta["spec"]
+    spec = shown.run.meta["spec"]
     try:
         pairs = [
-            (e, snapshot_outputs(spec, run_cache.snapshot(run_id, e), image["image"]))
-            for e in chosen
+            (by_step[s], snapshot_outputs(spec, run_cache.state_weights(by_step[s].path), image))
+            for s in chosen
         ]
     except (RunError, ValueError) as exc:
-        st.error(f"The saved snapshots of this run cannot be shown: {exc}")
+        st.error(f"The saved states of this run cannot be shown: {exc}")
         return
-    names = [o.name for o in pairs[0][1] if o.type in SNAPSHOT_KINDS]
-    if st.session_state.get("fm_epoch_layer") not in names:
-        st.session_state["fm_epoch_layer"] = names[0]
-    name = st.selectbox("Layer", names, key="fm_epoch_layer", persist_state="session")
-    for col, (epoch, outs), side in zip(st.columns(2), pairs, "ab", strict=True):
+    names = [o.name for o in pairs[0][1] if o.type in MAP_KINDS]
+    if st.session_state.get("fm_state_layer") not in names:
+        st.session_state["fm_state_layer"] = names[0]
+    name = st.selectbox("Layer", names, key="fm_state_layer", persist_state="session")
+    for col, (ref, outs), side in zip(st.columns(2), pairs, "ab", strict=True):
         with col:
-            st.markdown(f"**Epoch {epoch}**" + (" (before training)" if epoch == 0 else ""))
-            out = next(o for o in outs if o.name == name)
-            half_grid(out, key=f"fm_epoch_{side}")
+            start = " (random start)" if ref.step == 0 else ""
+            st.markdown(f"**{ref.label.capitalize()}**{start}")
+            half_grid(next(o for o in outs if o.name == name), key=f"fm_state_{side}")
 
 
-st.title("Feature maps")
-st.caption(PAGE_INTROS["feature_maps"])
-run_id, data, prober, image = image_picker.probe_setup()
-
-maps = [o for o in prober.layer_outputs(image["image"]) if o.is_map]
-main, notes = st.columns([3, 1])
-with notes:
-    concept_notes(("feature_map", "kernel", "padding", "max_pooling"))
-with main:
-    st.markdown(f"**{active_run.run_name(run_id)}** · image: {image['source']}")
+def draw(shown: live_view.Shown, model: live_view.ModelAt, image: dict) -> None:
+    """Everything that depends on the weights shown: prediction, maps, comparisons."""
+    maps = [o for o in model.layer_outputs(image["image"]) if o.is_map]
+    scales = live_view.map_scales(shown, image["image"]) if shown.state is not None else None
+    if model.full:
+        image_picker.prediction_panel(model.prober, image["image"], image["label"])
+    else:
+        st.caption(CONV_ONLY_NOTE)
     t_all, t_one, t_side = st.tabs(["All layers", "One channel enlarged", "Side by side"])
     with t_all:
-        overview(maps)
+        overview(maps, scales)
     with t_one:
-        detail(maps, image)
+        detail(maps, image, scales)
     with t_side:
         how = st.radio(
             "Compare with",
-            ["another run", "this run at two epochs"],
+            ["another run", "this run at two saved states"],
             horizontal=True,
             key="fm_compare",
             persist_state="session",
         )
         if how == "another run":
-            versus_run(run_id, maps, image, prober)
+            versus_run(shown.run.id, maps, image, model)
         else:
-            versus_epochs(run_id, image)
+            versus_states(shown, image["image"])
+
+
+st.title("Feature maps")
+st.caption(PAGE_INTROS["feature_maps"])
+run = run_chooser.choose_run()
+data = resources.dataset_or_error() if run else None
+if run is None or data is None:
+    st.stop()
+top_left, top_right = st.columns([3, 2])
+with top_left:
+    picked = image_picker.pick_image(data, run.id)
+with top_right:
+    concept_notes(("feature_map", "kernel", "padding", "max_pooling"), expanded=0)
+if picked is None:
+    st.stop()
+st.markdown(f"**{run.name}** · image: {picked['source']}")
+live_view.live_fragment(run, "fm", lambda shown, model: draw(shown, model, picked))

@@ -2,6 +2,9 @@
 
 import streamlit as st
 
+from fmnist_viz import CLASS_NAMES
+from fmnist_viz.data import examples_per_class
+from fmnist_viz.figures.maps import examples_grid
 from fmnist_viz.teaching import PAGE_INTROS, STUDY_SUMMARY
 from ui import resources
 from ui.shell import ensure_shell
@@ -17,6 +20,10 @@ if data is not None:
     with st.expander("Where the data loader looked"):
         for place in data.looked:
             st.markdown(f"- **{place.kind}** `{place.location}` — {place.outcome}")
+    shown = examples_per_class(data.y_test)
+    names = [CLASS_NAMES[int(data.y_test[i])] for i in shown]
+    st.plotly_chart(examples_grid(data.x_test[shown], names), key="home_examples")
+    st.caption("The ten classes: the first test image of each, 28 × 28 gray pixels.")
 
 runs = resources.store().list()
 finished = [r for r in runs if r.status == "finished"]
@@ -34,3 +41,5 @@ st.page_link("pages/runs.py", label="Open a saved run", icon=":material/folder_o
 
 with st.expander("The study this tool grew from"):
     st.markdown(STUDY_SUMMARY)
+
+resources.warm_up()  # after the page is drawn: TensorFlow loads for the inside pages

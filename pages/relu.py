@@ -7,7 +7,7 @@ from fmnist_viz.figures.relu import relu_pair, relu_share_bars
 from fmnist_viz.probes import LayerOutput
 from fmnist_viz.relu import ReluStats, zero_shares
 from fmnist_viz.teaching import PAGE_INTROS
-from ui import active_run, image_picker, run_cache
+from ui import image_picker, live_view, resources, run_cache, run_chooser
 from ui.concepts import concept_notes
 from ui.shell import ensure_shell
 
@@ -49,27 +49,37 @@ def layer_section(out: LayerOutput, stats: ReluStats, image_share: float, n_imag
     st.caption(dead_text(stats, n_images))
 
 
-st.title("ReLU")
-st.caption(PAGE_INTROS["relu"])
-run_id, data, prober, image = image_picker.probe_setup()
-
-outputs = prober.layer_outputs(image["image"])
-shares = zero_shares(outputs)
-relu_layers = [o for o in outputs if o.name in shares]
-main, notes = st.columns([3, 1])
-with notes:
-    concept_notes(("relu", "feature_map"))
-with main:
+def draw(shown: live_view.Shown, model: live_view.ModelAt, image: dict, data) -> None:
+    """The ReLU views of the weights shown."""
+    outputs = model.layer_outputs(image["image"])
+    shares = zero_shares(outputs)
+    relu_layers = [o for o in outputs if o.name in shares]
     if not relu_layers:
         st.info("No convolution layer of this model uses ReLU, so there is nothing to show here.")
-        st.stop()
-    stats = run_cache.relu_batch_stats(run_id, data)
+        return
+    stats = run_cache.relu_stats_at(model.key, model.prober, data)
     n_images = int(next(iter(stats.values())).zero_share.size)
     st.markdown(
-        f"**{active_run.run_name(run_id)}** · image: {image['source']}. Left: the convolution's "
-        "raw response (conv + bias), red above 0 and blue below; right: after ReLU, where every "
-        "negative value became 0 (grey)."
+        "Left: the convolution's raw response (conv + bias), red above 0 and blue below; right: "
+        "after ReLU, where every negative value became 0 (grey)."
     )
     st.plotly_chart(relu_share_bars(stats, shares), key="relu_shares")
     for out in relu_layers:
         layer_section(out, stats[out.name], shares[out.name], n_images)
+
+
+st.title("ReLU")
+st.caption(PAGE_INTROS["relu"])
+run = run_chooser.choose_run()
+data = resources.dataset_or_error() if run else None
+if run is None or data is None:
+    st.stop()
+top_left, top_right = st.columns([3, 2])
+with top_left:
+    picked = image_picker.pick_image(data, run.id)
+with top_right:
+    concept_notes(("relu", "feature_map"), expanded=0)
+if picked is None:
+    st.stop()
+st.markdown(f"**{run.name}** · image: {picked['source']}")
+live_view.live_fragment(run, "relu", lambda shown, model: draw(shown, model, picked, data))

@@ -108,3 +108,5 @@ if damaged:
         width="stretch",
     )
     st.caption("These folders are missing files or have unreadable ones; they are left as is.")
+
+resources.warm_up()  # after the page is drawn: TensorFlow loads for the inside pages

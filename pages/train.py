@@ -138,6 +138,16 @@ with setup:
             format="%.4f",
         )
         seed = c2.number_input("Seed (0 = random)", 0, SEED_MAX, 0, key="train_seed")
+        every = c1.number_input(
+            "Save the weights every … batches",
+            0,
+            None,
+            None,
+            key="train_state_every",
+            placeholder="a quarter epoch",
+            help="The inside pages play these states back. Empty: four per epoch; 0: only at "
+            "epoch ends.",
+        )
         name = st.text_input("Run name", "", placeholder=_title(arch), key="train_name")
         start = st.form_submit_button("Start training", type="primary", disabled=not summary.ok)
 
@@ -152,6 +162,7 @@ if start:
         optimizer=optimizer,
         train_limit=limit,
         seed=int(seed) or None,
+        state_every=None if every is None else int(every),
     )
     try:
         run_id = jm.submit(state.owner(), spec, config, name=name or _title(arch), arch=arch)
@@ -159,7 +170,10 @@ if start:
         st.error(f"Cannot start: {exc}")
     else:
         st.session_state[live_panel.RUN_KEY] = run_id
+        state.set_active_runs([run_id, *state.active_runs_now()])  # the inside pages show it
         st.rerun()  # redraw the sidebar with the new job
 
 if not summary.ok:
     st.warning("Fix the problems above to start training.")
+
+resources.warm_up()  # after the page is drawn: TensorFlow loads for the inside pages

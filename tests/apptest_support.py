@@ -23,6 +23,7 @@ def app_env(monkeypatch: pytest.MonkeyPatch, runs_dir: Path) -> Iterator[None]:
     monkeypatch.setenv("FMNIST_RUNS_DIR", str(runs_dir))
     monkeypatch.setenv("FMNIST_DATA_DIR", str(SAMPLE))
     monkeypatch.setenv("FMNIST_OFFLINE", "1")
+    monkeypatch.setenv("FMNIST_WARM_UP", "0")  # no background thread racing the page tests
     # streamlit.testing runs page scripts in legacy mode on every run: draw the shell inline
     # each time (no one-off rerun), so widget ids stay the same from run to run
     monkeypatch.setattr(shell, "_switched", True)

@@ -77,7 +77,11 @@ def serve_app(runs_dir: Path, timeout: float = 60) -> Iterator[Server]:
         yield server
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
 
 
 def screenshot_folder() -> Path:

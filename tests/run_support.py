@@ -17,7 +17,8 @@ from fmnist_viz.config import TrainConfig
 from fmnist_viz.evaluation import evaluate_probabilities
 from fmnist_viz.events import EpochRecord
 from fmnist_viz.recorder import write_test_results
-from fmnist_viz.store import HISTORY_FILE, MODEL_FILE, RunStore, history_csv
+from fmnist_viz.run_files import history_csv
+from fmnist_viz.store import HISTORY_FILE, MODEL_FILE, RunStore
 from fmnist_viz.worker import execute_run
 from tests.apptest_support import SAMPLE
 

@@ -270,15 +270,19 @@ def test_damaged_artefacts_are_run_errors_not_crashes(store: RunStore) -> None:
 
     reasons = damaged_runs(store)
     for run_id in reasons:
-        for read in (store.predictions, lambda r: store.snapshot(r, 1), store.history):
+        for read in (store.predictions, store.history):
             with contextlib.suppress(RunError):  # a clear message; anything else fails
                 read(run_id)
+        for state in store.states(run_id):
+            with contextlib.suppress(RunError):
+                store.state(state)
     empty = next(r for r, why in reasons.items() if why.startswith("predictions.npz"))
     with pytest.raises(RunError, match=r"predictions\.npz is damaged"):
         store.predictions(empty)
     cut = next(r for r, why in reasons.items() if why.startswith("epoch_001"))
-    with pytest.raises(RunError, match=r"Snapshot epoch_001\.npz is damaged"):
-        store.snapshot(cut, 1)
+    (state,) = store.states(cut)  # an older run's per-epoch snapshot, read as a state
+    with pytest.raises(RunError, match=r"State epoch_001\.npz is damaged"):
+        store.state(state)
 
 
 REFUSAL_SCRIPT = """

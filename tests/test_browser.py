@@ -85,8 +85,8 @@ def test_train_watch_switch_stop_and_find(server, shots) -> None:
         if meta.get("epochs_done", 0) >= 1:
             assert (runs / meta["id"] / "model.keras").exists()
 
-        page.get_by_role("button", name="Make it the active run").click()
-        page.wait_for_timeout(1500)
+        # the run became the active run when it started: no click needed
+        page.get_by_text("This run is the active run").wait_for(timeout=10_000)
         sidebar = page.locator('[data-testid="stSidebar"]')
         assert "Model 1" in sidebar.inner_text()
         assert f"run={meta['id']}" in page.url  # a link reproduces the view

@@ -62,7 +62,7 @@ def test_feature_maps_link_renders_every_layer(server, shots) -> None:
         page.screenshot(path=shots / "inside-2-channel.png", full_page=True)
 
         page.get_by_role("tab", name="Side by side").click()
-        page.get_by_text("this run at two epochs").click()
+        page.get_by_text("this run at two saved states").click()
         page.get_by_text("Epoch 2").first.wait_for(timeout=30_000)
         page.wait_for_timeout(1500)
         page.screenshot(path=shots / "inside-3-epochs.png", full_page=True)

@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import io
-import struct
-import subprocess
-import sys
-import zlib
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from fmnist_viz.imaging import (
     MAX_PIXELS,
-    MAX_UPLOAD_BYTES,
-    PREVIEW_SIDE,
-    ConvertedImage,
     ImageError,
     background_is_light,
     check_dimensions,
@@ -29,73 +21,13 @@ from fmnist_viz.imaging import (
     resize_to_fit,
     stretch_contrast,
 )
-
-CENTRE = 13.5
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def encode(image: Image.Image, fmt: str = "PNG", **options: object) -> bytes:
-    """The bytes of an image saved in the given format."""
-    buffer = io.BytesIO()
-    image.save(buffer, fmt, **options)
-    return buffer.getvalue()
-
-
-def drawing(
-    size: tuple[int, int],
-    box: tuple[int, int, int, int],
-    background: object,
-    colour: object,
-    mode: str = "RGB",
-) -> Image.Image:
-    """An image of one filled rectangle on a plain background."""
-    image = Image.new(mode, size, background)
-    ImageDraw.Draw(image).rectangle(box, fill=colour)
-    return image
-
-
-def png_header(width: int, height: int) -> bytes:
-    """A PNG whose header claims the given size, with no real pixel data."""
-
-    def chunk(kind: bytes, payload: bytes) -> bytes:
-        crc = zlib.crc32(kind + payload) & 0xFFFFFFFF
-        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", crc)
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b""))
-        + chunk(b"IEND", b"")
-    )
-
-
-def bright_box(array: np.ndarray, level: float = 0.5) -> tuple[int, int]:
-    """Height and width of the bounding box of pixels brighter than level."""
-    rows = np.flatnonzero((array > level).any(axis=1))
-    cols = np.flatnonzero((array > level).any(axis=0))
-    return int(rows[-1] - rows[0] + 1), int(cols[-1] - cols[0] + 1)
-
-
-def centre_of_mass(array: np.ndarray) -> tuple[float, float]:
-    """Brightness-weighted (row, column) centre."""
-    rows, cols = np.indices(array.shape)
-    total = array.sum()
-    return float((rows * array).sum() / total), float((cols * array).sum() / total)
-
-
-def assert_fashion_mnist_like(result: ConvertedImage) -> None:
-    """28x28 float32 in [0, 1], black corners, a bright object centred and filling the frame."""
-    array = result.array
-    assert array.shape == (28, 28)
-    assert array.dtype == np.float32
-    assert array.min() >= 0.0 and array.max() <= 1.0
-    assert array.max() > 0.95
-    corners = array[[0, 0, -1, -1], [0, -1, 0, -1]]
-    assert np.all(corners < 0.05)
-    row, col = centre_of_mass(array)
-    assert abs(row - CENTRE) < 2 and abs(col - CENTRE) < 2
-    assert max(bright_box(array)) >= 20
+from tests.image_support import (
+    assert_fashion_mnist_like,
+    bright_box,
+    drawing,
+    encode,
+    png_header,
+)
 
 
 def test_dark_shape_on_white_is_inverted_centred_and_fills_frame() -> None:
@@ -381,81 +313,3 @@ def test_stretch_contrast_and_all_zero_guard() -> None:
     assert np.allclose(stretch_contrast(arr), 1.0)
     zeros = stretch_contrast(np.zeros((28, 28), dtype=np.float32))
     assert np.all(zeros == 0) and np.isfinite(zeros).all()
-
-
-def test_orientation_survives_the_early_shrink_of_a_big_photo() -> None:
-    tall = drawing((3000, 6000), (900, 300, 2070, 5670), "black", "white")
-    exif = Image.Exif()
-    exif[0x0112] = 6
-    result = convert_upload(encode(tall, "JPEG", exif=exif, quality=70))
-    height, width = bright_box(result.array)
-    assert width > height  # turned upright although it was shrunk first
-    assert result.original_size == (3000, 6000)
-    assert result.preview.size[0] > result.preview.size[1]  # the preview is upright too
-    assert max(result.preview.size) == PREVIEW_SIDE and result.preview.mode == "RGBA"
-
-
-def test_a_picture_too_big_to_decode_is_refused_before_decoding(monkeypatch) -> None:
-    sixteen = Image.fromarray(np.zeros((6320, 6320), dtype=np.uint16))
-    data = encode(sixteen)  # a small file: zeros compress to almost nothing
-    assert len(data) < MAX_UPLOAD_BYTES
-    decoded = []
-    monkeypatch.setattr(Image.Image, "load", lambda self: decoded.append(self) or None)
-    with pytest.raises(
-        ImageError, match=r"6320 × 6320 pixels \(I;16\): decoding it would take 76 MB"
-    ):
-        convert_upload(data)
-    assert decoded == []
-
-
-def test_a_big_jpeg_is_decoded_at_a_reduced_scale() -> None:
-    photo = drawing((8000, 5000), (2000, 1000, 6000, 4000), "white", "black")
-    result = convert_upload(encode(photo, "JPEG", quality=50))
-    assert result.original_size == (8000, 5000)
-    assert_fashion_mnist_like(result)
-
-
-PEAK_SCRIPT = """
-import sys
-from fmnist_viz.imaging import convert_upload
-
-def status(key):  # VmHWM is the peak of this process alone (ru_maxrss survives exec)
-    with open("/proc/self/status") as f:
-        return next(int(l.split()[1]) for l in f if l.startswith(key))
-
-data = open(sys.argv[1], "rb").read()
-base = status("VmRSS")
-convert_upload(data)
-print((status("VmHWM") - base) / 1024)
-"""
-
-
-def _big_pictures(folder: Path) -> dict[str, Path]:
-    """Accepted uploads near the limits: 16-bit and RGB PNGs, a huge JPEG, a big GIF."""
-    ramp = np.add.outer(np.arange(4800), np.arange(4800))  # 4800² of 16-bit gray: 44 MB
-    pictures = {
-        "png16": (Image.fromarray((ramp * 5).astype(np.uint16)), "PNG"),
-        "png-rgb": (Image.fromarray((ramp[:3400, :3400] % 251).astype(np.uint8)), "PNG"),
-        "jpeg": (Image.fromarray((ramp % 241).astype(np.uint8)).resize((8000, 5000)), "JPEG"),
-        "gif": (Image.fromarray((ramp[:3400, :3400] % 199).astype(np.uint8)), "GIF"),
-    }
-    paths = {}
-    for name, (image, fmt) in pictures.items():
-        paths[name] = folder / f"{name}.{fmt.lower()}"
-        (image.convert("RGB") if name == "png-rgb" else image).save(paths[name], fmt)
-    return paths
-
-
-@pytest.mark.slow
-def test_accepted_uploads_add_less_than_100_mb(tmp_path: Path) -> None:
-    for name, path in _big_pictures(tmp_path).items():
-        assert path.stat().st_size < MAX_UPLOAD_BYTES, name
-        out = subprocess.run(
-            [sys.executable, "-c", PEAK_SCRIPT, str(path)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        extra_mb = float(out.stdout.strip().splitlines()[-1])
-        assert extra_mb < 100, (name, extra_mb)

@@ -14,7 +14,8 @@ import pytest
 from fmnist_viz.atomic import write_json_atomic
 from fmnist_viz.config import TrainConfig
 from fmnist_viz.jobs import JobManager
-from fmnist_viz.store import BatchTail, RunStore, history_csv
+from fmnist_viz.run_files import BatchTail, history_csv
+from fmnist_viz.store import RunStore
 from tests.apptest_support import SAMPLE
 from tests.run_support import wait_until, write_stand_in_model
 
@@ -93,7 +94,7 @@ def test_cancel_a_queued_job(manager: JobManager) -> None:
 
 def test_batch_tail_reads_incrementally(manager: JobManager) -> None:
     run_id = manager.submit("dave", TINY, _config(epochs=2))
-    tail = BatchTail(manager.store, run_id)
+    tail = BatchTail(manager.store.path(run_id))
     seen = []
 
     def ended() -> bool:
@@ -104,7 +105,7 @@ def test_batch_tail_reads_incrementally(manager: JobManager) -> None:
     rows = tail.read()
     assert len(rows) == 2 * 8  # 256 images / batch 32, two epochs
     assert seen == sorted(seen)  # only ever grows
-    assert rows == BatchTail(manager.store, run_id).read()  # the same as one full read
+    assert rows == BatchTail(manager.store.path(run_id)).read()  # the same as one full read
 
 
 def test_crash_recovery_marks_interrupted(tmp_path: Path) -> None:

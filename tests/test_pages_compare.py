@@ -224,7 +224,7 @@ def _numpy_confusion(store: RunStore, run_id: str) -> np.ndarray:
 def test_evaluate_confusion_matches_predictions(env: RunStore, runs: dict[str, str]) -> None:
     run_id = runs["model1 seed 1"]
     at = _app("pages/evaluate.py", run=run_id)  # the active run (from the URL) is the default
-    assert at.selectbox(key="eval_run").value == run_id
+    assert at.selectbox(key="run_choice").value == run_id
     expected = _numpy_confusion(env, run_id)
     heatmap = next(f for f in _figures(at) if _title(f).endswith("confusion matrix"))
     np.testing.assert_array_equal(_array(heatmap["data"][0]["z"]), expected)
@@ -270,9 +270,9 @@ def test_evaluate_says_a_stopped_run_has_no_predictions(
     env: RunStore, runs: dict[str, str]
 ) -> None:
     at = _app("pages/evaluate.py")
-    at.selectbox(key="eval_run").set_value(runs["stopped"]).run()
+    at.selectbox(key="run_choice").set_value(runs["stopped"]).run()
     text = texts(at)
     assert "**stopped run** has no test predictions" in text
     assert "stopped before the end" in text
     assert not at.get("plotly_chart")
-    assert at.selectbox(key="eval_run").value == runs["stopped"]  # another can still be picked
+    assert at.selectbox(key="run_choice").value == runs["stopped"]  # another can still be picked

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import io
 import json
+import os
 import re
 
 import numpy as np
@@ -24,7 +25,7 @@ from fmnist_viz.relu import zero_shares
 from fmnist_viz.store import RunStore
 from tests.apptest_support import SAMPLE, app_env, open_page, texts
 from tests.run_support import TINY
-from ui import image_picker
+from ui import image_picker, live_view
 
 
 @functools.cache
@@ -58,6 +59,11 @@ def _charts(node) -> dict[str, dict]:
     return out
 
 
+def _states_slider(at: AppTest):
+    """The live views' slider over the saved states (its key changes as states arrive)."""
+    return next(s for s in at.select_slider if s.label == live_view.SLIDER_LABEL)
+
+
 def _title(figure: dict) -> str:
     return figure["layout"]["title"]["text"]
 
@@ -80,20 +86,32 @@ def _png() -> bytes:
 # ---------------------------------------------------------------- shared pieces
 
 
-def test_no_active_run_says_where_to_get_one(env) -> None:
-    for page in ("feature_maps.py", "kernels.py", "relu.py", "dropout.py"):
-        at = _open(page)
-        assert "No active run: pick one on the Runs page or train one" in texts(at)
-        links = {link.proto.page for link in at.get("page_link")}
-        assert {"runs", "train"} <= links, links
-        assert not at.get("plotly_chart")
+def test_an_empty_store_says_where_to_get_a_run(tmp_path, monkeypatch) -> None:
+    with app_env(monkeypatch, tmp_path / "runs"):
+        for page in ("feature_maps.py", "kernels.py", "relu.py", "dropout.py", "evaluate.py"):
+            at = _open(page)
+            assert "No run to show yet: train one" in texts(at)
+            links = {link.proto.page for link in at.get("page_link")}
+            assert {"runs", "train"} <= links, links
+            assert not at.get("plotly_chart")
+
+
+@pytest.mark.parametrize("page", ["feature_maps.py", "kernels.py", "relu.py", "dropout.py"])
+def test_with_no_choice_the_newest_finished_run_is_shown(env, page: str) -> None:
+    _, ids = env
+    at = _open(page)  # no ?run=, nothing chosen: no click needed
+    assert at.selectbox(key="run_choice").value == ids["model1"]  # trained last
+    assert at.get("plotly_chart"), page
+    assert "finished, test acc" in at.selectbox(key="run_choice").format_func(ids["model1"])
 
 
 def test_unusable_model_gives_a_message_not_a_traceback(env) -> None:
     store, _ = env
     info = store.create(preset("model1"), TINY, name="broken model", arch="model1")
+    store.update(info.id, status="stopped")  # stopped before its first epoch: no model
     try:
         at = _open("feature_maps.py", info.id)
+        assert at.selectbox(key="run_choice").value == info.id
         assert "has no saved model yet" in texts(at)
         (info.path / "model.keras").write_bytes(b"not a keras archive")
         at = _open("kernels.py", info.id)
@@ -212,22 +230,21 @@ def test_feature_maps_detail_and_side_by_side(env) -> None:
     assert {"fm_side_b", "fm_pred_a", "fm_pred_b"} <= set(charts)
     assert at.selectbox(key="fm_other").value == ids["model1"]
 
-    at.radio(key="fm_compare").set_value("this run at two epochs").run()
-    assert "convolution weights only" in texts(at)
-    assert at.select_slider(key="fm_epochs").value == (0, 2)
-    assert "**Epoch 0** (before training)" in texts(at) and "**Epoch 2**" in texts(at)
+    at.radio(key="fm_compare").set_value("this run at two saved states").run()
+    assert at.select_slider(key="fm_states").value == (0, 10)  # the first and the last state
+    assert "**Initial** (random start)" in texts(at) and "**Epoch 2**" in texts(at)
     charts = _charts(at.tabs[2])
-    first, last = _title(charts["fm_epoch_a"]), _title(charts["fm_epoch_b"])
+    first, last = _title(charts["fm_state_a"]), _title(charts["fm_state_b"])
     assert first.startswith("conv1 · 28×28×32") and last.startswith("conv1 · 28×28×32")
     assert first != last  # other weights, other value range
-    at.selectbox(key="fm_epoch_layer").set_value("pool2").run()
-    assert _title(_charts(at.tabs[2])["fm_epoch_b"]).startswith("pool2 · 7×7×64")
+    at.selectbox(key="fm_state_layer").set_value("pool2").run()
+    assert _title(_charts(at.tabs[2])["fm_state_b"]).startswith("pool2 · 7×7×64")
 
 
 # ---------------------------------------------------------------- kernels
 
 
-def test_kernels_every_conv_layer_and_one_slider_step_per_snapshot(env) -> None:
+def test_kernels_every_conv_layer_and_one_slider_step_per_state(env) -> None:
     store, ids = env
     run_id = ids["model2"]
     at = _open("kernels.py", run_id)
@@ -238,14 +255,21 @@ def test_kernels_every_conv_layer_and_one_slider_step_per_snapshot(env) -> None:
     assert heatmap["zmid"] == 0 and heatmap["zmin"] == -heatmap["zmax"]
     assert "texttemplate" in heatmap  # 3x3 values are written in the cells
 
-    epochs = store.snapshot_epochs(run_id)
-    slider = at.select_slider(key="k_epoch")
-    assert len(slider.options) == len(epochs) == TINY.epochs + 1
-    for epoch in epochs:
-        at.select_slider(key="k_epoch").set_value(epoch).run()
-        kernel = store.snapshot(run_id, epoch)["conv1/kernel"]
-        title = _title(_charts(at)["k_epoch_kernels"])
-        assert f"±{np.abs(kernel).max():.3g}" in title, (epoch, title)
+    states = store.states(run_id)
+    slider = _states_slider(at)
+    assert len(slider.options) == len(states) + 1  # every state, then the kept weights
+    assert f"final (best epoch {store.load(run_id).get('best_epoch')})" in texts(at)  # badge
+    limit = max(np.abs(store.state(s)["conv1/kernel"]).max() for s in states)
+    at.checkbox(key="k_fixed").uncheck().run()
+    for state in states:
+        _states_slider(at).set_value(state.step).run()
+        kernel = store.state(state)["conv1/kernel"]
+        title = _title(_charts(at)["k_kernels_conv1"])
+        assert f"±{np.abs(kernel).max():.3g}" in title, (state.label, title)
+    at.checkbox(key="k_fixed").check().run()
+    for state in (states[0], states[-1]):  # one colour range for every state
+        _states_slider(at).set_value(state.step).run()
+        assert f"±{limit:.3g}" in _title(_charts(at)["k_kernels_conv1"])
 
     at.radio(key="k_view_conv2").set_value("slices").run()
     at.number_input(key="k_filter_conv2").set_value(7).run()
@@ -312,3 +336,64 @@ def test_dropout_page_without_dropout_suggests_model2(env) -> None:
         assert not _charts(at)
     finally:
         store.delete(info.id)
+
+
+# ---------------------------------------------------------------- live views
+
+
+@pytest.fixture
+def running(env):
+    """A copy of the tiny Model 2 run made to look half-trained and still running (by this
+    process): states up to the end of epoch 1, live.npz holding epoch 1's weights."""
+    import shutil
+    import socket
+
+    from fmnist_viz.run_checks import process_identity
+
+    store, ids = env
+    source = store.path(ids["model2"])
+    run_id = "20990101-000000-live-run-0001"
+    target = store.root / run_id
+    shutil.copytree(source, target)
+    for state in store.states(run_id):
+        if state.step > 5:
+            state.path.unlink()
+    shutil.copy(target / "states" / "step_0000005.full.npz", target / "live.npz")
+    meta = json.loads((target / "run.json").read_text())
+    meta.update(id=run_id, name="live run", status="running", pid=os.getpid())
+    meta.update(host=socket.gethostname(), pid_start=process_identity(os.getpid()))
+    (target / "run.json").write_text(json.dumps(meta))
+    try:
+        yield store, run_id
+    finally:
+        shutil.rmtree(target)
+
+
+def test_a_running_run_is_shown_as_it_is_now(running) -> None:
+    from fmnist_viz.snapshots import model_at
+    from fmnist_viz.states import read_state
+
+    store, run_id = running
+    at = _open("feature_maps.py", run_id, img=2)
+    assert "epoch 1.00 of 2 · training" in texts(at)  # the badge
+    slider = _states_slider(at)
+    assert slider.value == -1 and len(slider.options) == 5  # 4 states so far, then "now"
+    assert at.selectbox(key="run_choice").format_func(run_id) == "live run · training"
+    assert "Showing **live run**: training, epoch 2.0 of 2" in texts(at)  # from its progress
+    image = sample_test_set()[0][2].astype(np.float32) / 255
+    spec = store.load(run_id).meta["spec"]
+    with model_at(spec, read_state(store.path(run_id) / "live.npz")) as prober:
+        expected = prober.predict(image)
+    title = _title(_charts(at)["prediction_bars"])
+    top = int(np.argmax(expected))
+    assert f"({expected[top]:.1%})" in title  # the live weights' prediction, not the final one
+
+
+def test_playback_shows_a_mid_epoch_state_without_a_prediction(running) -> None:
+    _, run_id = running
+    at = _open("feature_maps.py", run_id, img=2)
+    _states_slider(at).set_value(2).run()
+    assert "epoch 0.40 of 2" in texts(at) and "keeps the convolution weights only" in texts(at)
+    charts = _charts(at)
+    assert "prediction_bars" not in charts
+    assert {f"fm_grid_{n}" for n in ("conv1", "pool1", "conv2", "pool2")} <= set(charts)

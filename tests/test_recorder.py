@@ -16,7 +16,9 @@ from fmnist_viz import data as fdata
 from fmnist_viz import store as store_module
 from fmnist_viz.config import TrainConfig
 from fmnist_viz.events import BatchProgress, Observer
-from fmnist_viz.store import BatchTail, RunError, RunStore
+from fmnist_viz.run_files import BatchTail
+from fmnist_viz.states import StateRef
+from fmnist_viz.store import RunError, RunStore
 from fmnist_viz.worker import execute_run
 from tests.data_support import block_images
 
@@ -109,7 +111,7 @@ def test_finished_run_history(finished) -> None:
 def test_finished_run_batches_and_progress(finished) -> None:
     store, run_id, _ = finished
     steps = -(-(N_TRAIN - N_TRAIN // 12) // 64)
-    rows = BatchTail(store, run_id).read()
+    rows = BatchTail(store.path(run_id)).read()
     assert [(e, b) for e, b, _, _ in rows] == [
         (e, b) for e in range(1, EPOCHS + 1) for b in range(1, steps + 1)
     ]
@@ -137,14 +139,29 @@ def test_test_metrics_file(finished) -> None:
     assert len(metrics["per_class_accuracy"]) == 10
 
 
-def test_snapshots_for_every_epoch(finished) -> None:
-    store, run_id, _ = finished
-    assert store.snapshot_epochs(run_id) == list(range(EPOCHS + 1))
-    names = sorted(p.name for p in (store.path(run_id) / store_module.SNAPSHOT_DIR).iterdir())
-    assert names == [f"epoch_{e:03d}.npz" for e in range(EPOCHS + 1)]
-    first, last = store.snapshot(run_id, 0), store.snapshot(run_id, EPOCHS)
-    assert first["conv1/kernel"].shape == (3, 3, 1, 4)
+def test_states_are_saved_every_quarter_epoch_and_live_is_the_last(finished) -> None:
+    store, run_id, meta = finished
+    steps = meta["steps_per_epoch"]  # 6 batches of 64: states after 2 and 4, and at the ends
+    states = store.states(run_id)
+    assert [s.step for s in states] == [0, 2, 4, 6, 8, 10, 12]
+    assert [s.full for s in states] == [True, False, False, True, False, False, True]
+    assert [s.position for s in states] == [s.step / steps for s in states]
+    names = sorted(p.name for p in (store.path(run_id) / "states").iterdir())
+    assert names[0] == "step_0000000.full.npz" and names[1] == "step_0000002.npz"
+    first, mid, last = (store.state(states[i]) for i in (0, 1, -1))
+    assert set(mid) == {"conv1/kernel", "conv1/bias"}  # the conv part only
+    assert {"conv1/kernel", "dense1/kernel", "dense1/bias"} <= set(last)
+    assert last["conv1/kernel"].dtype == np.float32 and last["dense1/kernel"].dtype == np.float16
     assert not np.array_equal(first["conv1/kernel"], last["conv1/kernel"])
+    live = store.live(run_id)
+    assert live.step == states[-1].step and live.full
+    np.testing.assert_array_equal(store.state(live)["conv1/kernel"], last["conv1/kernel"])
+
+
+def test_a_finished_run_folder_stays_small(finished) -> None:
+    store, run_id, _ = finished
+    states = sum(p.stat().st_size for p in (store.path(run_id) / "states").iterdir())
+    assert states < 200_000  # seven states of a 40k-parameter model
 
 
 def test_tensorboard_event_files(finished) -> None:
@@ -160,10 +177,11 @@ def test_no_temp_files_left(finished) -> None:
     assert [p for p in store.path(run_id).rglob(".tmp-*")] == []
 
 
-def test_missing_snapshot_is_a_run_error(finished) -> None:
+def test_missing_state_is_a_run_error(finished) -> None:
     store, run_id, _ = finished
-    with pytest.raises(RunError, match="epoch_099"):
-        store.snapshot(run_id, 99)
+    folder = store.states(run_id)[1].path.parent
+    with pytest.raises(RunError, match=r"State step_0000099\.npz is missing"):
+        store.state(StateRef(99, 9.9, False, folder / "step_0000099.npz"))
 
 
 # ----------------------------------------------------------------------------- stopping
@@ -205,3 +223,53 @@ def test_diverged_run_is_not_left_damaged(tmp_path: Path, data_dir: Path) -> Non
     info = store.load(run_id)
     assert info.damaged is None, info.damaged
     assert info.status in ("finished", "failed")
+
+
+def test_recording_leaves_the_training_bit_identical_to_plain_keras(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    import keras
+
+    from fmnist_viz.architectures import build_model
+    from fmnist_viz.recorder import RunRecorder
+    from fmnist_viz.training import compile_model, fit, protocol_split, seed_everything, train
+
+    spec = {**TINY_SPEC, "layers": [*TINY_SPEC["layers"][:2], {"type": "dropout", "rate": 0.3},
+                                    *TINY_SPEC["layers"][2:]]}  # fmt: skip
+    config = TrainConfig(epochs=3, seed=11, state_every=1)  # a state after every batch
+    data = fdata.load_fashion_mnist(data_dir)
+
+    class EpochWeights(keras.callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.seen: list[list[np.ndarray]] = []
+
+        def on_epoch_end(self, epoch, logs=None) -> None:
+            self.seen.append(self.model.get_weights())
+
+    keras.backend.clear_session()
+    seed_everything(11)
+    split = protocol_split(data, config)
+    plain_model = build_model(spec)
+    compile_model(plain_model, config)
+    plain = EpochWeights()
+    fit(plain_model, split, config, [plain])
+
+    class Capture(Observer):
+        def __init__(self) -> None:
+            self.seen: list[list[np.ndarray]] = []
+
+        def on_epoch(self, record, improved, model) -> None:
+            self.seen.append(model.get_weights())
+
+    store = RunStore(tmp_path)
+    info = store.create(spec, config)
+    recorder = RunRecorder(store, info.id)
+    recorder.prepare(spec)
+    engine = Capture()
+    train(spec, config, data, (recorder, engine), recorder.should_stop)
+    assert len(engine.seen) == len(plain.seen) == 3
+    for epoch, (mine, theirs) in enumerate(zip(engine.seen, plain.seen, strict=True), 1):
+        for a, b in zip(mine, theirs, strict=True):
+            np.testing.assert_array_equal(a, b, err_msg=f"epoch {epoch}")
+    assert (store.path(info.id) / "model.keras").stat().st_size < 60_000  # no optimizer state

@@ -13,7 +13,8 @@ import pytest
 
 from fmnist_viz import store as store_module
 from fmnist_viz.config import TrainConfig
-from fmnist_viz.store import BatchTail, RunError, RunStore
+from fmnist_viz.run_files import BATCHES_FILE, BatchTail
+from fmnist_viz.store import RunError, RunStore
 
 TINY_SPEC = {
     "name": "tiny",
@@ -114,9 +115,9 @@ def test_damaged_model_raises_run_error(tmp_path: Path) -> None:
 def test_torn_batches_line_waits_for_its_end(tmp_path: Path) -> None:
     store = RunStore(tmp_path)
     run_id = store.create(TINY_SPEC, TrainConfig()).id
-    path = store.path(run_id) / store_module.BATCHES_FILE
+    path = store.path(run_id) / BATCHES_FILE
     path.write_text("epoch,batch,loss,accuracy\n1,1,2.3,0.1\n1,2,2.2,0.2\n1,3,2.", encoding="utf-8")
-    tail = BatchTail(store, run_id)
+    tail = BatchTail(store.path(run_id))
     assert tail.read() == [(1, 1, 2.3, 0.1), (1, 2, 2.2, 0.2)]  # a write in progress
     with open(path, "a", encoding="utf-8") as fh:
         fh.write("1,0.3\nnot,a,row\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import types
 
@@ -12,7 +13,8 @@ from fmnist_viz import training
 from fmnist_viz.architectures import preset
 from fmnist_viz.config import ConfigError, TrainConfig
 from fmnist_viz.evaluation import evaluate_probabilities
-from fmnist_viz.events import BatchProgress, EpochRecord, Observer, StartInfo
+from fmnist_viz.events import BatchProgress, EpochRecord, Observer, StartInfo, TrainingState
+from fmnist_viz.snapshots import kernel_snapshot
 from tests.data_support import SKIP_REAL, block_images, real_dir
 
 TINY_SPEC = {
@@ -46,7 +48,7 @@ class Recorder(Observer):
         self.batches: list[BatchProgress] = []
         self.epochs: list[tuple[EpochRecord, bool]] = []
         self.weights: list[list[np.ndarray]] = []
-        self.snapshots: list[tuple[int, dict[str, np.ndarray]]] = []
+        self.states: list[tuple[TrainingState, dict[str, np.ndarray], list[np.ndarray]]] = []
 
     def on_start(self, info: StartInfo) -> None:
         self.starts.append(info)
@@ -58,8 +60,8 @@ class Recorder(Observer):
         self.epochs.append((record, improved))
         self.weights.append([w.copy() for w in model.get_weights()])
 
-    def on_snapshot(self, epoch: int, weights: dict[str, np.ndarray]) -> None:
-        self.snapshots.append((epoch, weights))
+    def on_state(self, state: TrainingState, model) -> None:
+        self.states.append((state, kernel_snapshot(model), [w.copy() for w in model.get_weights()]))
 
 
 def run(config: TrainConfig, data=DATA, spec=TINY_SPEC, stop=None):
@@ -257,18 +259,37 @@ def test_epoch_loss_matches_last_batch_running_mean(three_epochs) -> None:
     assert [p.loss for p in last_batches] == pytest.approx([r.loss for r in result.history])
 
 
-def test_snapshots_epoch_zero_and_each_epoch(three_epochs) -> None:
+def test_states_at_the_start_every_quarter_epoch_and_each_epoch_end(three_epochs) -> None:
     _, rec = three_epochs
-    assert [epoch for epoch, _ in rec.snapshots] == [0, 1, 2, 3]
-    for _, weights in rec.snapshots:
-        assert set(weights) == {"conv1/kernel", "conv1/bias"}
-        assert weights["conv1/kernel"].shape == (3, 3, 1, 4)
-        assert weights["conv1/bias"].shape == (4,)
-    np.testing.assert_array_equal(rec.snapshots[0][1]["conv1/bias"], np.zeros(4))
-    assert not np.array_equal(
-        rec.snapshots[0][1]["conv1/kernel"], rec.snapshots[3][1]["conv1/kernel"]
-    )
-    np.testing.assert_array_equal(rec.snapshots[3][1]["conv1/kernel"], rec.weights[2][0])
+    interval = math.ceil(STEPS / 4)  # 9 batches per epoch: a state after 3 and 6 of them
+    steps = [state.step for state, _, _ in rec.states]
+    assert steps == [0, 3, 6, 9, 12, 15, 18, 21, 24, 27] and interval == 3
+    ends = [state.step for state, _, _ in rec.states if state.epoch_end]
+    assert ends == [0, 9, 18, 27]
+    assert [state.position for state, _, _ in rec.states][:4] == [0, 1 / 3, 2 / 3, 1]
+    for _, conv, _ in rec.states:
+        assert set(conv) == {"conv1/kernel", "conv1/bias"}
+        assert conv["conv1/kernel"].shape == (3, 3, 1, 4)
+    np.testing.assert_array_equal(rec.states[0][1]["conv1/bias"], np.zeros(4))
+    kernels = [conv["conv1/kernel"] for _, conv, _ in rec.states]
+    assert all(not np.array_equal(a, b) for a, b in itertools.pairwise(kernels))
+    # the epoch-end state holds the weights the epoch ended with
+    for (state, _, weights), epoch_weights in zip(
+        [s for s in rec.states if s[0].epoch_end][1:], rec.weights, strict=True
+    ):
+        assert same_weights(weights, epoch_weights), state
+
+
+@pytest.mark.parametrize(("every", "expected"), [(0, [0, 9, 18]), (4, [0, 4, 8, 9, 13, 17, 18])])
+def test_the_state_interval_is_a_setting(every: int, expected: list[int]) -> None:
+    _, rec = run(TrainConfig(epochs=2, seed=7, state_every=every))
+    assert [state.step for state, _, _ in rec.states] == expected
+
+
+def test_states_do_not_change_the_training(three_epochs) -> None:
+    first, _ = three_epochs
+    again, _ = run(TrainConfig(epochs=3, seed=7, state_every=1))  # a state after every batch
+    assert same_weights(first.model.get_weights(), again.model.get_weights())
 
 
 def test_same_seed_same_weights_different_seed_different(three_epochs) -> None:

@@ -27,13 +27,6 @@ def run_label(info: RunInfo) -> str:
     return f"{info.name} · {score}"
 
 
-def default_run(runs: list[RunInfo], active: list[str]) -> str:
-    """Return the first active run, else the newest run with a test score, else the newest."""
-    ids = [r.id for r in runs]
-    scored = [r.id for r in runs if isinstance(r.get("test_accuracy"), float)]
-    return next((a for a in active if a in ids), (scored or ids)[0])
-
-
 NO_TEST = {
     "stopped": "it was stopped before the end, so it was never scored on the test set",
     "queued": "it has not started yet",

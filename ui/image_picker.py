@@ -20,7 +20,7 @@ from fmnist_viz.evaluation import misclassified
 from fmnist_viz.figures.probabilities import probability_bars
 from fmnist_viz.imaging import PREVIEW_SIDE, ImageError, convert_upload
 from fmnist_viz.probes import Prober
-from ui import active_run, resources, run_cache, state
+from ui import run_cache, state
 
 MODES = {
     "index": "Test image by number",
@@ -216,23 +216,3 @@ def prediction_panel(
     """
     column = "quarter" if narrow else "half"
     st.plotly_chart(probability_bars(prober.predict(image), label, column=column), key=key)
-
-
-def probe_setup(with_image: bool = True) -> tuple[str, FashionMNIST, Prober, Pick | None]:
-    """The inside pages' common start: active run, data, its prober, and (optionally) the
-    chosen image beside its prediction. Stops the page with a message when one is missing."""
-    run_id = active_run.require_active_run()
-    data = resources.dataset_or_error() if run_id else None
-    prober = run_cache.prober(run_id) if data is not None else None
-    if prober is None:
-        st.stop()
-    if not with_image:
-        return run_id, data, prober, None
-    top_left, top_right = st.columns(2)
-    with top_left:
-        image = pick_image(data, run_id)
-    if image is None:
-        st.stop()
-    with top_right:
-        prediction_panel(prober, image["image"], image["label"])
-    return run_id, data, prober, image

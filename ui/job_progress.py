@@ -3,7 +3,7 @@ that describes a job, its progress bar, and "rerun the page once when a job ends
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import streamlit as st
 
@@ -35,11 +35,17 @@ def show_job(view: JobView) -> None:
         st.caption(job_line(view))
 
 
-def rerun_when_ended(key: str, active: Iterable[str], watched: Iterable[str] | None = None) -> None:
+def rerun_when_ended(
+    key: str,
+    active: Iterable[str],
+    watched: Iterable[str] | None = None,
+    on_end: Callable[[set[str]], None] | None = None,
+) -> None:
     """Rerun the whole page once when a job active at this key's last call is active no more.
 
-    `active` are the run ids active now; with `watched`, only those runs' ends count. Called
-    from a polling fragment, it refreshes what the rest of the page shows of finished runs.
+    `active` are the run ids active now; with `watched`, only those runs' ends count; `on_end`
+    gets the ids that ended, before the rerun. Called from a polling fragment, it refreshes
+    what the rest of the page shows of finished runs.
     """
     now = list(active)
     before = set(st.session_state.get(key, []))
@@ -48,4 +54,6 @@ def rerun_when_ended(key: str, active: Iterable[str], watched: Iterable[str] | N
     if watched is not None:
         ended &= set(watched)
     if ended:
+        if on_end is not None:
+            on_end(ended)
         st.rerun()

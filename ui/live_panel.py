@@ -6,7 +6,7 @@ import streamlit as st
 
 from fmnist_viz.figures.live import live_curves
 from fmnist_viz.jobs import JobManager
-from fmnist_viz.store import BatchTail
+from fmnist_viz.run_files import BatchTail
 from ui import state
 from ui.job_progress import rerun_when_ended, show_job
 
@@ -41,7 +41,7 @@ def _tail(jm: JobManager, run_id: str) -> BatchTail:
     """This session's incremental reader of the run's batches.csv."""
     tails = st.session_state.setdefault("_tails", {})
     if run_id not in tails:
-        tails[run_id] = BatchTail(jm.store, run_id)
+        tails[run_id] = BatchTail(jm.store.path(run_id))
     return tails[run_id]
 
 

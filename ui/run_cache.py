@@ -9,13 +9,16 @@ its own copy, so no session can change what another sees.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import streamlit as st
 
 from fmnist_viz.data import FashionMNIST
 from fmnist_viz.probes import Prober
 from fmnist_viz.relu import ReluStats, relu_stats
-from fmnist_viz.store import MODEL_FILE, SNAPSHOT_DIR, RunError, RunStore
+from fmnist_viz.states import StateError, read_state
+from fmnist_viz.store import MODEL_FILE, RunError, RunStore
 from ui import resources
 
 RELU_BATCH = 256  # test images the ReLU statistics are averaged over
@@ -29,8 +32,8 @@ def model_mtime(store: RunStore, run_id: str) -> float | None:
         return None
 
 
-@st.cache_resource(show_spinner="Loading the model…", max_entries=6)
-def _cached_prober(root: str, run_id: str, mtime: float) -> Prober:
+@st.cache_resource(show_spinner=False, max_entries=6)
+def cached_prober(root: str, run_id: str, mtime: float) -> Prober:
     """Load the run's model once per (run, model file version) and build its prober."""
     return Prober(RunStore(root).load_model(run_id))
 
@@ -46,7 +49,7 @@ def prober(run_id: str) -> Prober | None:
         )
         return None
     try:
-        return _cached_prober(str(store.root), run_id, mtime)
+        return cached_prober(str(store.root), run_id, mtime)
     except RunError as exc:
         st.error(f"The model of this run cannot be used: {exc}")
         return None
@@ -55,7 +58,7 @@ def prober(run_id: str) -> Prober | None:
 @st.cache_data(show_spinner="Scoring the test images…", max_entries=6)
 def _scored(root: str, run_id: str, mtime: float, data_key: str) -> np.ndarray:
     """Class probabilities of the loaded test set under the run's model."""
-    return _cached_prober(root, run_id, mtime).predict_batch(resources.dataset().x_test)
+    return cached_prober(root, run_id, mtime).predict_batch(resources.dataset().x_test)
 
 
 def test_set_probabilities(run_id: str, data: FashionMNIST) -> np.ndarray | None:
@@ -77,7 +80,7 @@ def test_set_probabilities(run_id: str, data: FashionMNIST) -> np.ndarray | None
 @st.cache_data(show_spinner="ReLU statistics over test images…", max_entries=6)
 def _relu_stats(root: str, run_id: str, mtime: float, data_key: str) -> dict[str, ReluStats]:
     """ReLU statistics of the first RELU_BATCH test images under the run's model."""
-    prober_ = _cached_prober(root, run_id, mtime)
+    prober_ = cached_prober(root, run_id, mtime)
     return relu_stats(prober_, resources.dataset().x_test[:RELU_BATCH])
 
 
@@ -88,18 +91,32 @@ def relu_batch_stats(run_id: str, data: FashionMNIST) -> dict[str, ReluStats]:
     return _relu_stats(str(store.root), run_id, mtime, data.describe())
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _snapshot(root: str, run_id: str, epoch: int, mtime: float) -> dict[str, np.ndarray]:
-    """One saved snapshot, read once per file version."""
-    return RunStore(root).snapshot(run_id, epoch)
+@st.cache_data(show_spinner="ReLU statistics over test images…", max_entries=32)
+def _relu_at(weights_key: str, data_key: str, _prober: Prober) -> dict[str, ReluStats]:
+    """ReLU statistics of the first RELU_BATCH test images under weights known by their key
+    (the prober must hold those weights while this runs)."""
+    return relu_stats(_prober, resources.dataset().x_test[:RELU_BATCH])
 
 
-def snapshot(run_id: str, epoch: int) -> dict[str, np.ndarray]:
-    """The run's snapshot of one epoch (RunError when damaged or missing), read once."""
-    store = resources.store()
-    path = store.path(run_id) / SNAPSHOT_DIR / f"epoch_{int(epoch):03d}.npz"
+def relu_stats_at(weights_key: str, prober: Prober, data: FashionMNIST) -> dict[str, ReluStats]:
+    """ReLU statistics under the weights a prober holds now, cached by their key."""
+    return _relu_at(weights_key, data.describe(), prober)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _state(path: str, version: tuple[int, int, int]) -> dict[str, np.ndarray]:
+    """One saved state's weights, read once per file version."""
     try:
-        mtime = path.stat().st_mtime
+        return read_state(Path(path))
+    except StateError as exc:
+        raise RunError(str(exc)) from exc
+
+
+def state_weights(path: Path) -> dict[str, np.ndarray]:
+    """The weights of a state file (RunError when missing or damaged), read once per version
+    (live.npz is replaced at every state: a new version, read again)."""
+    try:
+        st_ = path.stat()
     except OSError as exc:
-        raise RunError(f"Snapshot {path.name} is missing") from exc
-    return _snapshot(str(store.root), run_id, int(epoch), mtime)
+        raise RunError(f"State {path.name} is missing") from exc
+    return _state(str(path), (st_.st_ino, st_.st_mtime_ns, st_.st_size))

@@ -22,12 +22,18 @@ def render(jm: JobManager) -> None:
 
 
 def _active_runs(store: RunStore) -> None:
-    """The active runs with their test accuracy or status."""
+    """The active runs with their test accuracy or status (else the run the inside pages
+    show by default)."""
+    from ui.run_chooser import shown_run_id
+
     st.markdown("**Active run**")
     runs = state.active_runs(store)
     if not runs:
-        st.caption("None yet: train one, or pick one on the Runs page.")
-        return
+        shown = shown_run_id()
+        if shown is None:
+            st.caption("None yet: train one, or pick one on the Runs page.")
+            return
+        runs = [shown]
     for run_id in runs:
         try:
             info = store.load(run_id)
@@ -38,10 +44,15 @@ def _active_runs(store: RunStore) -> None:
         st.caption(f"**{info.name}**{extra}")
 
 
+def _show_finished(ended: set[str]) -> None:
+    """A job of this session ended: its run becomes the active run (the newest one first)."""
+    state.set_active_runs(sorted(ended, reverse=True) + state.active_runs_now())
+
+
 def _job_status(jm: JobManager) -> None:
     """This session's active jobs with progress; the page reruns once when one ends."""
     active = jm.active_jobs(state.owner())
-    rerun_when_ended("_sidebar_active", [j.run_id for j in active])
+    rerun_when_ended("_sidebar_active", [j.run_id for j in active], on_end=_show_finished)
     if not active:
         return
     st.markdown("**Training**")

@@ -1,22 +1,19 @@
-"""Per-session state: who this session is, and the active runs (mirrored in the URL)."""
+"""Per-session state: whose session this is, and the active runs (mirrored in the URL)."""
 
 from __future__ import annotations
-
-import uuid
 
 import streamlit as st
 
 from fmnist_viz.store import RunError, RunStore
+from ui import identity
 
 ACTIVE_KEY = "active_runs"
 REFUSED_KEY = "refused_runs"  # runs a link named that cannot be shown, with the reason
 
 
 def owner() -> str:
-    """An id for this browser session; jobs belong to it."""
-    if "owner" not in st.session_state:
-        st.session_state["owner"] = uuid.uuid4().hex
-    return st.session_state["owner"]
+    """This browser's id; jobs belong to it (see `identity.py`)."""
+    return identity.owner()
 
 
 def _existing(store: RunStore, ids: list[str]) -> tuple[list[str], dict[str, str]]:
@@ -54,7 +51,13 @@ def refused_runs() -> dict[str, str]:
     return st.session_state.pop(REFUSED_KEY, {})
 
 
+def active_runs_now() -> list[str]:
+    """The active runs as last set (no store check: for callbacks and fragments)."""
+    return list(st.session_state.get(ACTIVE_KEY, []))
+
+
 def set_active_runs(run_ids: list[str]) -> None:
+    """Make these runs the active ones (the first is shown), in the URL too."""
     st.session_state[ACTIVE_KEY] = list(dict.fromkeys(run_ids))
     _sync_url("run", st.session_state[ACTIVE_KEY])
 

@@ -109,15 +109,18 @@ def _grid_layout(title: str, tiling: Tiling, k: int, **extra: Any) -> dict[str, 
     }
 
 
-def first_layer_kernels(kernel: np.ndarray, bias: np.ndarray) -> go.Figure:
-    """Every first-layer filter (k, k, 1, f) as a small heatmap, its bias in its label."""
+def first_layer_kernels(
+    kernel: np.ndarray, bias: np.ndarray, limit: float | None = None
+) -> go.Figure:
+    """Every first-layer filter (k, k, 1, f) as a small heatmap, its bias in its label; the
+    colour range is ±`limit` when given (e.g. the same for every frame), else ±max |w|."""
     _check_kernel(kernel)
     if kernel.shape[2] != 1:
         raise ValueError("first_layer_kernels needs one input channel; use deep_kernel_grid")
     k, _, _, f = kernel.shape
     filters = list(range(min(f, MAX_FIRST_FILTERS)))
     tiling = _first_layer_tiling(kernel, filters)
-    m = symmetric_range(kernel)
+    m = limit or symmetric_range(kernel)
     custom = tiling.index[..., np.newaxis]
     labels = [f"#{i}  b={float(bias[i]):+.3f}" for i in filters]
     more = f", first {len(filters)}" if len(filters) < f else ""
@@ -139,8 +142,11 @@ def _centre_ticks(starts: np.ndarray, size: int, prefix: str) -> dict[str, Any]:
     }
 
 
-def deep_kernel_grid(kernel: np.ndarray, max_filters: int = 16, max_inputs: int = 16) -> go.Figure:
-    """Rows = filters, columns = input channels: each cell is one k x k kernel slice."""
+def deep_kernel_grid(
+    kernel: np.ndarray, max_filters: int = 16, max_inputs: int = 16, limit: float | None = None
+) -> go.Figure:
+    """Rows = filters, columns = input channels: each cell is one k x k kernel slice; colours
+    within ±`limit` when given, else ±max |w|."""
     _check_kernel(kernel)
     k, _, n_in, n_f = kernel.shape
     rows, cols = min(n_f, max_filters), min(n_in, max_inputs)
@@ -149,7 +155,7 @@ def deep_kernel_grid(kernel: np.ndarray, max_filters: int = 16, max_inputs: int 
     tiling = tile_channels(slices, cols, gap=1)
     custom = np.stack([tiling.index // cols, tiling.index % cols], axis=-1)
     custom[tiling.index < 0] = -1
-    heatmap = _kernel_heatmap(tiling, k, symmetric_range(kernel), custom)
+    heatmap = _kernel_heatmap(tiling, k, limit or symmetric_range(kernel), custom)
     heatmap.update(
         hovertemplate="filter %{customdata[0]}, input channel %{customdata[1]}"
         "<br>weight %{z:.4f}<extra></extra>"

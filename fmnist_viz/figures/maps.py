@@ -46,9 +46,17 @@ def image_figure(img: np.ndarray, title: str = "Input image") -> go.Figure:
 
 
 def channel_grid(
-    output: np.ndarray, title: str, max_channels: int = 64, cols: int = 8
+    output: np.ndarray,
+    title: str,
+    max_channels: int = 64,
+    cols: int = 8,
+    scale: tuple[float, float] | None = None,
 ) -> go.Figure:
-    """All channels of one (h, w, c) layer output as one grid with a shared colour scale."""
+    """All channels of one (h, w, c) layer output as one grid with a shared colour scale.
+
+    `scale` fixes the colour range (e.g. the same for every frame of a playback); by default
+    it is this output's own range. The title always gives the output's own values.
+    """
     if output.ndim != 3:
         raise ValueError(f"channel_grid needs (height, width, channels), got {output.shape}")
     h, w, c = output.shape
@@ -62,7 +70,7 @@ def channel_grid(
         "<br>value %{z:.4f}<extra></extra>",
         hoverongaps=False,
         colorbar={"thickness": 12},
-        **color_args(lo, hi),
+        **color_args(*(scale or (lo, hi))),
     )
     more = f" · first {shown} of {c} channels" if shown < c else ""
     text = f"{title} · {h}×{w}×{c} · values {lo:.3g} to {hi:.3g}{more}"
@@ -76,8 +84,11 @@ def channel_grid(
     return go.Figure(data=[heatmap, label_trace(tiling, labels)], layout=layout)
 
 
-def channel_detail(output: np.ndarray, channel: int, title: str = "") -> go.Figure:
-    """One channel of a (h, w, c) output enlarged, coloured on the layer's scale, with values."""
+def channel_detail(
+    output: np.ndarray, channel: int, title: str = "", scale: tuple[float, float] | None = None
+) -> go.Figure:
+    """One channel of a (h, w, c) output enlarged, coloured on the layer's scale (or a fixed
+    `scale`), with values."""
     if output.ndim != 3 or not 0 <= channel < output.shape[2]:
         raise ValueError(f"No channel {channel} in an output of shape {output.shape}")
     plane = output[:, :, channel]
@@ -85,7 +96,7 @@ def channel_detail(output: np.ndarray, channel: int, title: str = "") -> go.Figu
     heatmap = go.Heatmap(
         z=plane,
         hovertemplate="row %{y}, col %{x}<br>value %{z:.4f}<extra></extra>",
-        **color_args(*value_range(output)),
+        **color_args(*(scale or value_range(output))),
     )
     name = f"{title} · " if title else ""
     text = f"{name}channel {channel} of {output.shape[2]} · values {lo:.3g} to {hi:.3g}"
@@ -143,3 +154,27 @@ def layer_figure(output: np.ndarray, title: str, max_channels: int = 64) -> go.F
     if np.ndim(output) == 3:
         return channel_grid(output, title, max_channels=max_channels)
     return vector_bar(output, title)
+
+
+def examples_grid(images: np.ndarray, titles: list[str], cols: int = 10) -> go.Figure:
+    """Pictures (n, 28, 28) side by side in gray, each titled (e.g. one per class)."""
+    images = np.asarray(images)
+    if images.ndim != 3 or len(images) != len(titles):
+        raise ValueError(f"need (n, h, w) images and n titles, got {images.shape}, {len(titles)}")
+    top = 255.0 if images.dtype == np.uint8 else 1.0
+    tiling = tile_channels(np.moveaxis(images.astype(np.float32), 0, -1), cols, 2, label_rows=6)
+    heatmap = go.Heatmap(
+        z=tiling.z,
+        colorscale="gray",
+        zmin=0.0,
+        zmax=top,
+        showscale=False,
+        hoverinfo="skip",
+        hoverongaps=False,
+    )
+    layout = {
+        "height": planned_height(*tiling.z.shape),
+        "margin": {**MARGIN, "t": 10},
+        **image_axes(tiling.z.shape[1], tiling.z.shape[0]),
+    }
+    return go.Figure(data=[heatmap, label_trace(tiling, titles, size=11)], layout=layout)
