@@ -12,9 +12,7 @@ from fmnist_viz.figures.dropout import dropout_triplet
 from fmnist_viz.figures.probabilities import probability_bars
 from fmnist_viz.probes import Prober
 from fmnist_viz.store import RunStore
-from fmnist_viz.teaching import PAGE_INTROS
-from ui import image_picker, live_view, resources, run_chooser
-from ui.concepts import concept_notes
+from ui import image_picker, inside_page, live_view, resources
 from ui.shell import ROOT, ensure_shell
 
 ensure_shell()
@@ -119,18 +117,9 @@ def draw(shown: live_view.Shown, model: live_view.ModelAt, image: dict | None) -
     mc_section(prober, image, int(seed))
 
 
-st.title("Dropout")
-st.caption(PAGE_INTROS["dropout"])
-run = run_chooser.choose_run()
-data = resources.dataset_or_error() if run else None
-if run is None or data is None:
-    st.stop()
-top_left, top_right = st.columns([3, 2])
-with top_left:
-    picked = image_picker.pick_image(data, run.id)
-with top_right:
-    concept_notes(("dropout", "overfitting"), expanded=0)
-st.markdown(f"**{run.name}**" + (f" · image: {picked['source']}" if picked else ""))
+run, data, picked = inside_page.start(
+    "Dropout", "dropout", ("dropout", "overfitting"), need_image=False
+)
 live_view.live_fragment(run, "drop", lambda shown, model: draw(shown, model, picked))
 st.subheader("In the study: does dropout narrow the gap?")
 study_section(resources.store(), run.id)

@@ -7,9 +7,7 @@ from fmnist_viz.figures.maps import channel_detail, channel_grid, image_figure
 from fmnist_viz.probes import LayerOutput
 from fmnist_viz.snapshots import snapshot_outputs
 from fmnist_viz.store import RunError
-from fmnist_viz.teaching import PAGE_INTROS
-from ui import image_picker, live_view, resources, run_cache, run_chooser, state
-from ui.concepts import concept_notes
+from ui import image_picker, inside_page, live_view, resources, run_cache, run_chooser, state
 from ui.shell import ensure_shell
 
 ensure_shell()
@@ -169,18 +167,7 @@ def draw(shown: live_view.Shown, model: live_view.ModelAt, image: dict) -> None:
             versus_states(shown, image["image"])
 
 
-st.title("Feature maps")
-st.caption(PAGE_INTROS["feature_maps"])
-run = run_chooser.choose_run()
-data = resources.dataset_or_error() if run else None
-if run is None or data is None:
-    st.stop()
-top_left, top_right = st.columns([3, 2])
-with top_left:
-    picked = image_picker.pick_image(data, run.id)
-with top_right:
-    concept_notes(("feature_map", "kernel", "padding", "max_pooling"), expanded=0)
-if picked is None:
-    st.stop()
-st.markdown(f"**{run.name}** · image: {picked['source']}")
+run, data, picked = inside_page.start(
+    "Feature maps", "feature_maps", ("feature_map", "kernel", "padding", "max_pooling")
+)
 live_view.live_fragment(run, "fm", lambda shown, model: draw(shown, model, picked))

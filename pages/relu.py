@@ -6,9 +6,7 @@ import streamlit as st
 from fmnist_viz.figures.relu import relu_pair, relu_share_bars
 from fmnist_viz.probes import LayerOutput
 from fmnist_viz.relu import ReluStats, zero_shares
-from fmnist_viz.teaching import PAGE_INTROS
-from ui import image_picker, live_view, resources, run_cache, run_chooser
-from ui.concepts import concept_notes
+from ui import inside_page, live_view, run_cache
 from ui.shell import ensure_shell
 
 ensure_shell()
@@ -68,18 +66,5 @@ def draw(shown: live_view.Shown, model: live_view.ModelAt, image: dict, data) ->
         layer_section(out, stats[out.name], shares[out.name], n_images)
 
 
-st.title("ReLU")
-st.caption(PAGE_INTROS["relu"])
-run = run_chooser.choose_run()
-data = resources.dataset_or_error() if run else None
-if run is None or data is None:
-    st.stop()
-top_left, top_right = st.columns([3, 2])
-with top_left:
-    picked = image_picker.pick_image(data, run.id)
-with top_right:
-    concept_notes(("relu", "feature_map"), expanded=0)
-if picked is None:
-    st.stop()
-st.markdown(f"**{run.name}** · image: {picked['source']}")
+run, data, picked = inside_page.start("ReLU", "relu", ("relu", "feature_map"))
 live_view.live_fragment(run, "relu", lambda shown, model: draw(shown, model, picked, data))

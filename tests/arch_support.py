@@ -8,6 +8,17 @@ from typing import Any
 
 from fmnist_viz import architectures as arch
 
+# The smallest spec the training and store tests build: one conv, one pool, the softmax.
+TINY_SPEC = {
+    "name": "tiny",
+    "layers": [
+        {"type": "conv2d", "name": "conv1", "filters": 4, "kernel_size": 3},
+        {"type": "maxpool2d"},
+        {"type": "flatten"},
+        {"type": "dense", "units": 10, "activation": "softmax"},
+    ],
+}
+
 # The study's numbers (SEED.md): Keras count_params() of each preset.
 STUDY_PARAMS = {"original": 412_778, "model1": 814_218, "model2": 814_218}
 

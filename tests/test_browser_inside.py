@@ -39,6 +39,17 @@ def _titles(page) -> list[str]:
     return page.locator(".js-plotly-plot .gtitle").all_text_contents()
 
 
+def _wait_for_titles(page, prefix: str, at_least: int, timeout_ms: int = 30_000) -> None:
+    """Wait until at least `at_least` chart titles start with `prefix` (the two columns draw
+    one after the other, so the second may arrive a moment after the first)."""
+    page.wait_for_function(
+        """([prefix, n]) => [...document.querySelectorAll('.js-plotly-plot .gtitle')]
+            .filter((e) => e.textContent.startsWith(prefix)).length >= n""",
+        arg=[prefix, at_least],
+        timeout=timeout_ms,
+    )
+
+
 def test_feature_maps_link_renders_every_layer(server, shots) -> None:
     url, run_id = server
     with playwright_api.sync_playwright() as p:
@@ -63,8 +74,11 @@ def test_feature_maps_link_renders_every_layer(server, shots) -> None:
 
         page.get_by_role("tab", name="Side by side").click()
         page.get_by_text("this run at two saved states").click()
-        page.get_by_text("Epoch 2").first.wait_for(timeout=30_000)
-        page.wait_for_timeout(1500)
+        # The column headings of the state comparison ("Initial (random start)", "Epoch 2");
+        # until they show, the previous comparison (another run) is still on screen.
+        page.get_by_text("(random start)").first.wait_for(timeout=30_000)
+        page.get_by_text("Epoch 2", exact=True).first.wait_for(timeout=30_000)
+        _wait_for_titles(page, "conv1 · 28×28×32", at_least=2)
         page.screenshot(path=shots / "inside-3-epochs.png", full_page=True)
         assert sum(t.startswith("conv1 · 28×28×32") for t in _titles(page)) >= 2, _titles(page)
         assert not page.locator('[data-testid="stException"]').count()

@@ -20,17 +20,9 @@ from fmnist_viz.run_files import BatchTail
 from fmnist_viz.states import StateRef
 from fmnist_viz.store import RunError, RunStore
 from fmnist_viz.worker import execute_run
+from tests.arch_support import TINY_SPEC
 from tests.data_support import block_images
 
-TINY_SPEC = {
-    "name": "tiny",
-    "layers": [
-        {"type": "conv2d", "name": "conv1", "filters": 4, "kernel_size": 3},
-        {"type": "maxpool2d"},
-        {"type": "flatten"},
-        {"type": "dense", "units": 10, "activation": "softmax"},
-    ],
-}
 N_TRAIN, N_TEST, EPOCHS = 360, 60, 2
 
 

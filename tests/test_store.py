@@ -15,16 +15,8 @@ from fmnist_viz import store as store_module
 from fmnist_viz.config import TrainConfig
 from fmnist_viz.run_files import BATCHES_FILE, BatchTail
 from fmnist_viz.store import RunError, RunStore
+from tests.arch_support import TINY_SPEC
 
-TINY_SPEC = {
-    "name": "tiny",
-    "layers": [
-        {"type": "conv2d", "name": "conv1", "filters": 4, "kernel_size": 3},
-        {"type": "maxpool2d"},
-        {"type": "flatten"},
-        {"type": "dense", "units": 10, "activation": "softmax"},
-    ],
-}
 HOSTILE_IDS = ["../x", "/etc", "a/../../b", "..", "", ".", "a\\b", "x" * 200, "..hidden"]
 
 

@@ -15,17 +15,9 @@ from fmnist_viz.config import ConfigError, TrainConfig
 from fmnist_viz.evaluation import evaluate_probabilities
 from fmnist_viz.events import BatchProgress, EpochRecord, Observer, StartInfo, TrainingState
 from fmnist_viz.snapshots import kernel_snapshot
+from tests.arch_support import TINY_SPEC
 from tests.data_support import SKIP_REAL, block_images, real_dir
 
-TINY_SPEC = {
-    "name": "tiny",
-    "layers": [
-        {"type": "conv2d", "name": "conv1", "filters": 4, "kernel_size": 3},
-        {"type": "maxpool2d"},
-        {"type": "flatten"},
-        {"type": "dense", "units": 10, "activation": "softmax"},
-    ],
-}
 N_TRAIN, N_TEST = 600, 100
 N_VAL = N_TRAIN // 12  # the 1/12 rule: 50 validation images, 550 for training
 STEPS = math.ceil((N_TRAIN - N_VAL) / 64)  # 9 batches per epoch
