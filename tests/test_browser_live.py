@@ -111,6 +111,9 @@ def test_watch_the_quick_demo_learn_from_the_inside(tmp_path: Path, browser, sho
         page.get_by_text("conv1 (Conv2D)").first.wait_for(timeout=30_000)
         assert page.get_by_text("finished, test acc").count()
         page.screenshot(path=shots / "live-3-finished.png", full_page=True)
+        # the sidebar follows: the job is over, no Stop is offered (its own refresh reruns the
+        # page once more; a click on Play during that rerun could be lost, so wait for it)
+        wait_until(lambda: _stop_buttons(page) == 0, 60, "the sidebar to see the job ended")
         # playback: the slider goes back to the random start
         page.get_by_text("Play", exact=True).first.click()
         frame = re.compile(r"^(initial weights|epoch \d\.\d\d of 3)$")
@@ -119,7 +122,11 @@ def test_watch_the_quick_demo_learn_from_the_inside(tmp_path: Path, browser, sho
             found = page.get_by_text(frame)
             return found.first.inner_text() if found.count() else ""
 
-        first_frame = wait_until(frame_text, 60, "a playback frame")
+        try:
+            first_frame = wait_until(frame_text, 60, "a playback frame")
+        except AssertionError:
+            page.screenshot(path=shots / "live-fail-playback.png", full_page=True)
+            raise
         wait_until(lambda: (f := frame_text()) and f != first_frame, 30, "the next frame")
         assert not page.locator('[data-testid="stException"]').count()
 
