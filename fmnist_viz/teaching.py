@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fmnist_viz.concept import Concept
+from fmnist_viz.teaching_seeing import SEEING_CONCEPTS, SEEING_INTROS
 
-@dataclass(frozen=True)
-class Concept:
-    """One idea the app explains: a title, a one-line summary, a short body and where to see it."""
-
-    key: str
-    title: str
-    summary: str
-    body: str
-    see_it: str
+__all__ = [
+    "CONCEPTS",
+    "PAGE_INTROS",
+    "PRESET_STORIES",
+    "STUDY_SUMMARY",
+    "Concept",
+    "PresetStory",
+    "concept",
+]
 
 
 @dataclass(frozen=True)
@@ -192,7 +194,7 @@ _CONCEPT_LIST: tuple[Concept, ...] = (
     ),
 )
 
-CONCEPTS: dict[str, Concept] = {c.key: c for c in _CONCEPT_LIST}
+CONCEPTS: dict[str, Concept] = {c.key: c for c in _CONCEPT_LIST + SEEING_CONCEPTS}
 
 
 def concept(key: str) -> Concept:
@@ -294,6 +296,7 @@ PAGE_INTROS: dict[str, str] = {
         "pictures it gets wrong. Look at which classes it mixes up; shirts and T-shirts are the "
         "classic pair."
     ),
+    **SEEING_INTROS,
 }
 
 STUDY_SUMMARY: str = (

@@ -19,10 +19,15 @@ from fmnist_viz.teaching import (
 CONCEPT_KEYS = {
     "kernel", "feature_map", "padding", "relu", "max_pooling", "dropout",
     "flatten", "dense", "softmax", "overfitting", "validation", "checkpoint",
+    "grad_cam", "saliency", "occlusion", "top_images", "activation_max", "embedding",
+    "separability",
 }  # fmt: skip
 PAGE_KEYS = {
     "home", "train", "runs", "feature_maps", "kernels", "relu", "dropout", "compare", "evaluate",
+    "attribution", "filters", "embeddings",
 }  # fmt: skip
+SEEING_KEYS = ("grad_cam", "saliency", "occlusion", "top_images", "activation_max", "embedding",
+               "separability")  # fmt: skip
 SHINGLE = 9  # a shared run of 9 words means a sentence longer than 8 words was copied
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SEED_CANDIDATES = (Path("/work/shared/SEED.md"), REPO_ROOT.parent / "shared" / "SEED.md")
@@ -96,6 +101,13 @@ def test_see_it_names_a_page(key: str) -> None:
     see_it = CONCEPTS[key].see_it.lower()
     assert "page" in see_it
     assert any(page.replace("_", " ") in see_it for page in PAGE_KEYS), see_it
+
+
+@pytest.mark.parametrize("key", SEEING_KEYS)
+def test_seeing_methods_say_how_they_mislead(key: str) -> None:
+    body = CONCEPTS[key].body
+    assert "How it misleads:" in body
+    assert len(body.split("How it misleads:")[1].split()) >= 15  # a real warning, not a word
 
 
 def test_relu_formula() -> None:

@@ -28,6 +28,9 @@ PAGES = [
     ("pages/kernels.py", "Kernels", ":material/apps:"),
     ("pages/relu.py", "ReLU", ":material/show_chart:"),
     ("pages/dropout.py", "Dropout", ":material/blur_on:"),
+    ("pages/attribution.py", "Attribution", ":material/center_focus_strong:"),
+    ("pages/filters.py", "Filters", ":material/image_search:"),
+    ("pages/embeddings.py", "Embeddings", ":material/scatter_plot:"),
     ("pages/compare.py", "Compare", ":material/compare_arrows:"),
     ("pages/evaluate.py", "Evaluate", ":material/fact_check:"),
 ]
