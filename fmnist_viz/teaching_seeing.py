@@ -34,10 +34,10 @@ SEEING_CONCEPTS: tuple[Concept, ...] = (
             "bright pixels are those whose small change would move the score most. Raw gradients "
             "are noisy, so SmoothGrad averages the maps of many copies of the image with a little "
             "random noise added, which keeps what is stable. How it misleads: a gradient is "
-            "local, it says what would change the score, not what caused it; when the model is "
-            "very sure (probability near 1) the softmax is flat and the gradients shrink to "
-            "almost nothing; and some saliency maps look like an edge detector whatever the "
-            "model learned, so compare with a model that did not learn (the random start)."
+            "local, it says what would change the score, not what caused it; taken of the "
+            "probability, gradients vanish when the model is sure (this app takes them of the "
+            "score before softmax, where they do not); and some saliency maps look like an edge "
+            "detector whatever the model learned, so compare with the random start."
         ),
         see_it="Attribution page",
     ),
