@@ -77,7 +77,9 @@ SEEING_CONCEPTS: tuple[Concept, ...] = (
         summary="An image made from noise so that one filter responds as much as it can.",
         body=(
             "Start from a faint random image and change its pixels, step by step, in the "
-            "direction that raises one filter's mean response (gradient ascent). Small random "
+            "direction that raises one filter's mean response (gradient ascent; negative "
+            "responses count a tenth, else a first-layer filter only learns to want a flat "
+            "bright or dark image). Small random "
             "shifts (jitter) and a little blur at every step keep the result from turning into "
             "high-frequency noise that no real image contains. The picture shows the filter's "
             "ideal input. How it misleads: it is one of many images that excite the filter, the "

@@ -23,7 +23,8 @@ from streamlit.testing.v1 import AppTest
 report = {}
 run = {"run": sys.argv[2]}
 for page, query in [(None, {}), ("pages/runs.py", {}), ("pages/feature_maps.py", run),
-                    ("pages/kernels.py", run), ("pages/compare.py", {}), ("pages/evaluate.py", {})]:
+                    ("pages/kernels.py", run), ("pages/compare.py", {}), ("pages/evaluate.py", {}),
+                    ("pages/attribution.py", run), ("pages/filters.py", run)]:
     at = AppTest.from_file(sys.argv[1], default_timeout=120)
     for key, value in query.items():
         at.query_params[key] = value
@@ -131,4 +132,6 @@ def test_a_read_only_store_lists_and_renders(frozen) -> None:
     assert report["pages/feature_maps.py"]["charts"] >= 4
     assert report["pages/kernels.py"]["charts"] >= 2
     assert report["pages/evaluate.py"]["charts"] >= 2
+    assert report["pages/attribution.py"]["charts"] >= 2
+    assert report["pages/filters.py"]["charts"] >= 2  # computed and kept in memory
     assert _fingerprint(root) == before  # nothing written, the temp file left alone
