@@ -90,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     args = parse_args(argv)
     from fmnist_viz import attribution as attr
+    from fmnist_viz.class_gradients import class_score
     from fmnist_viz.figures.attribution import methods_panel
     from fmnist_viz.probes import Prober
 
@@ -124,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         panel.append(elapsed)
         serialise.append(time_ms(figure.to_json)[0])
     print(f"model: {what}; data: {source}")
-    print(f"{len(images)} images; gradient score: {attr.class_score(prober)}")
+    print(f"{len(images)} images; gradient score: {class_score(prober)}")
     firsts = ", ".join(f"{key} {ms:.0f} ms" for key, ms in first.items())
     print(f"first calls (build and trace): {firsts}")
     for key, (name, _) in cases.items():
