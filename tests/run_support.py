@@ -4,9 +4,13 @@ trained on the bundled sample, and waiting on a condition."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import socket
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -171,3 +175,29 @@ def damaged_runs(store: RunStore) -> dict[str, str]:
     (store.path(huge) / "run.json").write_text(" " * 2_000_000)
     reasons[huge] = "larger than"
     return reasons
+
+
+LIVE_STEP = 5  # the tiny runs' state at the end of epoch 1 (5 batches of 64 per epoch)
+
+
+@contextmanager
+def running_copy(store: RunStore, source_id: str, root: Path, run_id: str) -> Iterator[str]:
+    """A copy of a tiny run under `root`, made to look half-trained and still running (by
+    this process): states up to the end of epoch 1, live.npz holding that state's weights.
+    Removed again on exit."""
+    from fmnist_viz.run_checks import process_identity
+
+    target = Path(root) / run_id
+    shutil.copytree(store.path(source_id), target)
+    try:
+        for state in RunStore(root).states(run_id):
+            if state.step > LIVE_STEP:
+                state.path.unlink()
+        shutil.copy(target / "states" / f"step_{LIVE_STEP:07d}.full.npz", target / "live.npz")
+        meta = json.loads((target / "run.json").read_text())
+        meta.update(id=run_id, name="live run", status="running", pid=os.getpid())
+        meta.update(host=socket.gethostname(), pid_start=process_identity(os.getpid()))
+        (target / "run.json").write_text(json.dumps(meta))
+        yield run_id
+    finally:
+        shutil.rmtree(target, ignore_errors=True)

@@ -8,9 +8,6 @@ import base64
 import functools
 import io
 import json
-import os
-import shutil
-import socket
 
 import numpy as np
 import pytest
@@ -23,7 +20,7 @@ from fmnist_viz.data import load_fashion_mnist
 from fmnist_viz.probes import Prober
 from fmnist_viz.store import RunStore
 from tests.apptest_support import SAMPLE, app_env, open_page, texts
-from tests.run_support import TINY
+from tests.run_support import TINY, running_copy
 from ui import image_picker, live_view
 
 PAGE = "pages/attribution.py"
@@ -229,24 +226,10 @@ def test_zero_gradients_give_a_clear_message(env) -> None:
 def running(env):
     """A copy of the tiny Model 2 run made to look still running (by this process), with
     states up to the end of epoch 1 and live.npz holding epoch 1's weights."""
-    from fmnist_viz.run_checks import process_identity
-
     store, ids = env
     run_id = "20990101-000000-live-attribution-0001"
-    target = store.root / run_id
-    shutil.copytree(store.path(ids["model2"]), target)
-    for state in store.states(run_id):
-        if state.step > 5:
-            state.path.unlink()
-    shutil.copy(target / "states" / "step_0000005.full.npz", target / "live.npz")
-    meta = json.loads((target / "run.json").read_text())
-    meta.update(id=run_id, name="live run", status="running", pid=os.getpid())
-    meta.update(host=socket.gethostname(), pid_start=process_identity(os.getpid()))
-    (target / "run.json").write_text(json.dumps(meta))
-    try:
-        yield store, run_id
-    finally:
-        shutil.rmtree(target)
+    with running_copy(store, ids["model2"], store.root, run_id) as rid:
+        yield store, rid
 
 
 def test_a_live_run_is_explained_with_its_newest_weights(running) -> None:

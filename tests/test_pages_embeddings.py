@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import shutil
-import socket
 
 import numpy as np
 import pytest
@@ -25,6 +22,7 @@ from fmnist_viz.snapshots import model_at
 from fmnist_viz.states import read_state
 from fmnist_viz.store import RunStore
 from tests.apptest_support import APP, SAMPLE, app_env, texts
+from tests.run_support import running_copy
 from ui import embeddings_view, live_view
 
 N = 200
@@ -202,22 +200,12 @@ def test_separability_at_every_saved_epoch(env) -> None:
 def running(tiny_runs, tmp_path, monkeypatch):
     """A copy of the tiny Model 2 run in a store of its own, made to look half-trained and
     still running (by this process), live.npz holding epoch 1's weights."""
-    from fmnist_viz.run_checks import process_identity
-
     store, ids = tiny_runs
+    root = tmp_path / "runs"
+    root.mkdir()
     run_id = "20990101-000000-live-emb-0001"
-    target = tmp_path / "runs" / run_id
-    shutil.copytree(store.path(ids["model2"]), target)
-    for state in RunStore(tmp_path / "runs").states(run_id):
-        if state.step > 5:
-            state.path.unlink()
-    shutil.copy(target / "states" / "step_0000005.full.npz", target / "live.npz")
-    meta = json.loads((target / "run.json").read_text())
-    meta.update(id=run_id, name="live run", status="running", pid=os.getpid())
-    meta.update(host=socket.gethostname(), pid_start=process_identity(os.getpid()))
-    (target / "run.json").write_text(json.dumps(meta))
-    with app_env(monkeypatch, tmp_path / "runs"):
-        yield RunStore(tmp_path / "runs"), run_id
+    with running_copy(store, ids["model2"], root, run_id), app_env(monkeypatch, root):
+        yield RunStore(root), run_id
 
 
 def test_a_running_run_shows_its_live_weights(running) -> None:

@@ -5,9 +5,7 @@ running run kept in memory, and clear messages for models it cannot show."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
 from pathlib import Path
 
 import numpy as np
@@ -18,10 +16,10 @@ from streamlit.testing.v1 import AppTest
 from fmnist_viz.architectures import build_model
 from fmnist_viz.data import load_fashion_mnist
 from fmnist_viz.filter_cache import CACHE_DIR, TOP_FILE, load_top_images
-from fmnist_viz.run_checks import process_identity
 from fmnist_viz.store import RunStore
 from fmnist_viz.top_images import class_spread, spread_sentence
 from tests.apptest_support import SAMPLE, app_env, open_page, texts
+from tests.run_support import running_copy
 from ui import live_view
 
 SOFTMAX = {"type": "dense", "units": 10, "activation": "softmax"}
@@ -129,18 +127,13 @@ def test_a_saved_state_is_searched_in_memory_only(env) -> None:
 
 def test_a_running_run_is_shown_as_it_is_now(env) -> None:
     store, ids = env
-    run_id = "20990101-000000-live-filters-0001"
-    target = store.root / run_id
-    shutil.copytree(store.path(ids["model2"]), target)
-    shutil.copy(target / "states" / "step_0000005.full.npz", target / "live.npz")
-    meta = json.loads((target / "run.json").read_text())
-    meta.update(id=run_id, name="live run", status="running", pid=os.getpid())
-    meta.update(host=socket.gethostname(), pid_start=process_identity(os.getpid()))
-    (target / "run.json").write_text(json.dumps(meta))
-    at = _open(run_id)
-    assert "training" in texts(at) and "kept in memory" in texts(at)
-    assert set(_charts(at)) >= PARTS
-    assert _files(store, run_id) == []  # a training run's folder gets no cache
+    with running_copy(
+        store, ids["model2"], store.root, "20990101-000000-live-filters-0001"
+    ) as run_id:
+        at = _open(run_id)
+        assert "training" in texts(at) and "kept in memory" in texts(at)
+        assert set(_charts(at)) >= PARTS
+        assert _files(store, run_id) == []  # a training run's folder gets no cache
 
 
 def _run_with(store: RunStore, spec: dict, name: str) -> str:

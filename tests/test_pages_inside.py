@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import io
 import json
-import os
 import re
 
 import numpy as np
@@ -24,7 +23,7 @@ from fmnist_viz.probes import Prober
 from fmnist_viz.relu import zero_shares
 from fmnist_viz.store import RunStore
 from tests.apptest_support import SAMPLE, app_env, open_page, texts
-from tests.run_support import TINY
+from tests.run_support import TINY, running_copy
 from ui import image_picker, live_view
 
 
@@ -343,30 +342,11 @@ def test_dropout_page_without_dropout_suggests_model2(env) -> None:
 
 @pytest.fixture
 def running(env):
-    """A copy of the tiny Model 2 run made to look half-trained and still running (by this
-    process): states up to the end of epoch 1, live.npz holding epoch 1's weights."""
-    import shutil
-    import socket
-
-    from fmnist_viz.run_checks import process_identity
-
+    """A copy of the tiny Model 2 run made to look still running (by this process): states up
+    to the end of epoch 1, live.npz holding epoch 1's weights."""
     store, ids = env
-    source = store.path(ids["model2"])
-    run_id = "20990101-000000-live-run-0001"
-    target = store.root / run_id
-    shutil.copytree(source, target)
-    for state in store.states(run_id):
-        if state.step > 5:
-            state.path.unlink()
-    shutil.copy(target / "states" / "step_0000005.full.npz", target / "live.npz")
-    meta = json.loads((target / "run.json").read_text())
-    meta.update(id=run_id, name="live run", status="running", pid=os.getpid())
-    meta.update(host=socket.gethostname(), pid_start=process_identity(os.getpid()))
-    (target / "run.json").write_text(json.dumps(meta))
-    try:
-        yield store, run_id
-    finally:
-        shutil.rmtree(target)
+    with running_copy(store, ids["model2"], store.root, "20990101-000000-live-run-0001") as rid:
+        yield store, rid
 
 
 def test_a_running_run_is_shown_as_it_is_now(running) -> None:
