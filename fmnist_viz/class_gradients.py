@@ -12,18 +12,14 @@ from __future__ import annotations
 
 import inspect
 import math
-import threading
-import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from fmnist_viz import IMAGE_SHAPE
 from fmnist_viz.budget import inference_batch
-
-if TYPE_CHECKING:
-    from fmnist_viz.probes import Prober
+from fmnist_viz.probes import Prober, per_prober
 
 LOGIT, LOG_PROBABILITY = "logit", "log-probability"
 MAX_BATCH = 64  # images per gradient call at most (SmoothGrad's copies)
@@ -115,17 +111,12 @@ class ClassGradients:
         return scores, probs, convs, grads
 
 
-_CACHE: weakref.WeakKeyDictionary[Any, ClassGradients] = weakref.WeakKeyDictionary()
-_CACHE_LOCK = threading.Lock()
+_per_prober = per_prober(ClassGradients)
 
 
 def gradients(prober: Prober) -> ClassGradients:
     """The prober's compiled gradient functions, built once per prober."""
-    with _CACHE_LOCK:
-        found = _CACHE.get(prober)
-        if found is None:
-            found = _CACHE[prober] = ClassGradients(list(prober.layers))
-        return found
+    return _per_prober(prober)
 
 
 def conv_layers(prober: Prober) -> list[str]:

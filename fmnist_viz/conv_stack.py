@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import inspect
 import threading
-import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from fmnist_viz.probes import Prober
+from fmnist_viz.probes import Prober, per_prober
 
 MAP_RANK = 4  # (batch, height, width, channels)
 
@@ -153,14 +151,9 @@ class ConvStack:
         return forward
 
 
-_CACHE: weakref.WeakKeyDictionary[Any, ConvStack] = weakref.WeakKeyDictionary()
-_CACHE_LOCK = threading.Lock()
+_per_prober = per_prober(ConvStack)
 
 
 def conv_stack(prober: Prober) -> ConvStack:
     """The prober's ConvStack, built once per prober."""
-    with _CACHE_LOCK:
-        found = _CACHE.get(prober)
-        if found is None:
-            found = _CACHE[prober] = ConvStack(list(prober.layers))
-        return found
+    return _per_prober(prober)

@@ -15,9 +15,10 @@ import functools
 import inspect
 import math
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -27,6 +28,7 @@ from fmnist_viz.budget import inference_batch
 if TYPE_CHECKING:
     import keras
 
+T = TypeVar("T")
 CHUNK = 256  # images per probe call in the batch helpers (fewer for very wide models)
 
 
@@ -298,3 +300,22 @@ def _layer_output(slot: _Slot, raw: list[np.ndarray], i: int) -> LayerOutput:
     """Image i's results of one layer."""
     pre = raw[slot.pre_index][i] if slot.pre_index is not None else None
     return LayerOutput(slot.name, slot.type, raw[slot.out_index][i], pre, slot.activation)
+
+
+def per_prober(build: Callable[[list[Any]], T]) -> Callable[[Prober], T]:
+    """A getter giving `build(prober.layers)`, built once per prober and dropped with it.
+
+    For compiled functions over a prober's layers: they follow the weights when a state's
+    weights are swapped into the same prober, so they are never rebuilt for that.
+    """
+    cache: weakref.WeakKeyDictionary[Any, T] = weakref.WeakKeyDictionary()
+    lock = threading.Lock()
+
+    def get(prober: Prober) -> T:
+        with lock:
+            found = cache.get(prober)
+            if found is None:
+                found = cache[prober] = build(list(prober.layers))
+            return found
+
+    return get
