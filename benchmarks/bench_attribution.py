@@ -15,11 +15,10 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
+from bench_support import add_model_options, load_model, time_ms
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGETS_MS = {"grad_cam": 100.0, "saliency": 100.0, "smoothgrad": 100.0, "occlusion": 300.0}
@@ -29,28 +28,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--images", type=int, default=30, help="test images to time")
-    parser.add_argument("--run-id", help="time a saved run's model instead of a fresh Model 2")
-    parser.add_argument("--runs-dir", help="run store folder (default ./runs or $FMNIST_RUNS_DIR)")
-    parser.add_argument("--data-dir", help="Fashion-MNIST folder (default: the usual search)")
-    parser.add_argument("--seed", type=int, default=0, help="weights seed of the fresh Model 2")
+    add_model_options(parser)
     args = parser.parse_args(argv)
     if args.images < 1:
         parser.error("--images must be at least 1")
     return args
-
-
-def load_model(args: argparse.Namespace) -> tuple[Any, str]:
-    """The saved run's model, or a freshly built (untrained) Model 2; and a description."""
-    if args.run_id:
-        from fmnist_viz.store import RunStore
-
-        return RunStore(args.runs_dir).load_model(args.run_id), f"run {args.run_id}"
-    import keras
-
-    from fmnist_viz.architectures import build_model, preset
-
-    keras.utils.set_random_seed(args.seed)
-    return build_model(preset("model2")), "fresh Model 2 (untrained weights)"
 
 
 def load_images(args: argparse.Namespace) -> tuple[np.ndarray, str]:
@@ -61,13 +43,6 @@ def load_images(args: argparse.Namespace) -> tuple[np.ndarray, str]:
     data = load_fashion_mnist(args.data_dir, allow_download=False)
     n = min(args.images, len(data.y_test))
     return scale_images(data.x_test[:n]), data.describe()
-
-
-def time_ms(fn: Any, *args: Any, **kwargs: Any) -> tuple[float, Any]:
-    """Wall time of one call in milliseconds, and its result."""
-    start = time.perf_counter()
-    result = fn(*args, **kwargs)
-    return (time.perf_counter() - start) * 1000, result
 
 
 def method_of(case: str) -> str:

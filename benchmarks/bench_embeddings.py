@@ -17,11 +17,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from bench_support import add_model_options, load_model, timed
 
 ROOT = Path(__file__).resolve().parents[1]
 PCA_BUDGET_S = 0.5
@@ -33,33 +33,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=2000, help="test images in the sample")
     parser.add_argument("--seed", type=int, default=0, help="sample and t-SNE seed")
-    parser.add_argument("--run-id", help="a saved run's model instead of a fresh Model 2")
-    parser.add_argument("--runs-dir", help="run store folder (default ./runs or $FMNIST_RUNS_DIR)")
-    parser.add_argument("--data-dir", help="Fashion-MNIST folder (default: the usual search)")
+    add_model_options(parser, seed=False)
     parser.add_argument("--repeats", type=int, default=3, help="timed repeats of the fast steps")
     parser.add_argument("--compare", action="store_true", help="time the t-SNE/UMAP candidates")
     return parser.parse_args(argv)
-
-
-def load_model(args: argparse.Namespace) -> tuple[Any, str]:
-    """The saved run's model, or a freshly built (untrained) Model 2; and a description."""
-    if args.run_id:
-        from fmnist_viz.store import RunStore
-
-        return RunStore(args.runs_dir).load_model(args.run_id), f"run {args.run_id}"
-    import keras
-
-    from fmnist_viz.architectures import build_model, preset
-
-    keras.utils.set_random_seed(args.seed)
-    return build_model(preset("model2")), "fresh Model 2 (untrained weights)"
-
-
-def timed(fn: Any, *args: Any, **kwargs: Any) -> tuple[float, Any]:
-    """Wall time of one call in seconds, and its result."""
-    start = time.perf_counter()
-    result = fn(*args, **kwargs)
-    return time.perf_counter() - start, result
 
 
 def best_of(repeats: int, fn: Any, *args: Any) -> tuple[float, float, Any]:

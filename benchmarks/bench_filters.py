@@ -18,7 +18,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+
+from bench_support import add_model_options, load_model, timed
 
 ROOT = Path(__file__).resolve().parents[1]
 TOP_BUDGET_S = 5.0
@@ -28,32 +29,8 @@ ACT_MAX_BUDGET_S = 15.0
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--run-id", help="time a saved run's model instead of a fresh Model 2")
-    parser.add_argument("--runs-dir", help="run store folder (default ./runs or $FMNIST_RUNS_DIR)")
-    parser.add_argument("--data-dir", help="Fashion-MNIST folder (default $FMNIST_DATA_DIR)")
-    parser.add_argument("--seed", type=int, default=0, help="weights seed of the fresh Model 2")
+    add_model_options(parser)
     return parser.parse_args(argv)
-
-
-def load_model(args: argparse.Namespace) -> tuple[Any, str]:
-    """The saved run's model, or a freshly built (untrained) Model 2; and a description."""
-    if args.run_id:
-        from fmnist_viz.store import RunStore
-
-        return RunStore(args.runs_dir).load_model(args.run_id), f"run {args.run_id}"
-    import keras
-
-    from fmnist_viz.architectures import build_model, preset
-
-    keras.utils.set_random_seed(args.seed)
-    return build_model(preset("model2")), "fresh Model 2 (untrained weights)"
-
-
-def timed(fn: Any, *args: Any, **kwargs: Any) -> tuple[float, Any]:
-    """Wall time of one call in seconds, and its result."""
-    start = time.perf_counter()
-    result = fn(*args, **kwargs)
-    return time.perf_counter() - start, result
 
 
 def verdict(seconds: float, budget: float) -> str:

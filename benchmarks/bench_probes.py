@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from bench_support import add_model_options, load_model, time_ms
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGET_MS = 150.0
@@ -31,29 +32,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--images", type=int, default=50, help="test images to time")
-    parser.add_argument("--run-id", help="time a saved run's model instead of a fresh Model 2")
-    parser.add_argument("--runs-dir", help="run store folder (default ./runs or $FMNIST_RUNS_DIR)")
-    parser.add_argument("--data-dir", help="Fashion-MNIST folder (default: the usual search)")
-    parser.add_argument("--seed", type=int, default=0, help="weights seed of the fresh Model 2")
+    add_model_options(parser)
     parser.add_argument("--states", type=int, default=30, help="new states to refresh for")
     args = parser.parse_args(argv)
     if args.images < 1:
         parser.error("--images must be at least 1")
     return args
-
-
-def load_model(args: argparse.Namespace) -> tuple[Any, str]:
-    """The saved run's model, or a freshly built (untrained) Model 2; and a description."""
-    if args.run_id:
-        from fmnist_viz.store import RunStore
-
-        return RunStore(args.runs_dir).load_model(args.run_id), f"run {args.run_id}"
-    import keras
-
-    from fmnist_viz.architectures import build_model, preset
-
-    keras.utils.set_random_seed(args.seed)
-    return build_model(preset("model2")), "fresh Model 2 (untrained weights)"
 
 
 def load_images(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, str]:
@@ -76,13 +60,6 @@ def page_figures(prober: Any, image: np.ndarray, label: int) -> list[Any]:
     figures += [layer_figure(o.output, o.name) for o in outputs]
     figures.append(probability_bars(outputs[-1].output, true_label=label))
     return figures
-
-
-def time_ms(fn: Any, *args: Any) -> tuple[float, Any]:
-    """Wall time of one call in milliseconds, and its result."""
-    start = time.perf_counter()
-    result = fn(*args)
-    return (time.perf_counter() - start) * 1000, result
 
 
 def percentile(values: list[float], q: float) -> float:
