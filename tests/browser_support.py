@@ -16,6 +16,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
+
+import pytest
 
 from tests.apptest_support import ROOT, SAMPLE
 
@@ -90,3 +93,12 @@ def screenshot_folder() -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     print(f"screenshots in {folder}")
     return folder
+
+
+def playwright_or_skip(api: str = "sync_api") -> ModuleType:
+    """Playwright's sync (or async) API; skips the calling test module when playwright or
+    Debian's Chromium is missing. Call it at module level."""
+    module = pytest.importorskip(f"playwright.{api}", reason="playwright not installed")
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Chromium not installed (apt-get install chromium)", allow_module_level=True)
+    return module

@@ -28,6 +28,14 @@ def tiny_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunStore, dict[
     return train_tiny_runs(tmp_path_factory.mktemp("tiny-runs") / "runs")
 
 
+@pytest.fixture(scope="session")
+def shots() -> Path:
+    """The folder the browser tests save their screenshots in (printed)."""
+    from tests.browser_support import screenshot_folder
+
+    return screenshot_folder()
+
+
 @pytest.fixture
 def compare_runs(tmp_path: Path) -> tuple[RunStore, dict[str, str]]:
     """The four hand-written comparison runs on disk: store and run ids by fixture name."""

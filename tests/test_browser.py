@@ -12,12 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, screenshot_folder, serve_app
+from tests.browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    playwright_or_skip,
+    serve_app,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
-if not Path(CHROMIUM).exists():
-    pytest.skip("Chromium not installed (apt-get install chromium)", allow_module_level=True)
+playwright_api = playwright_or_skip()
 
 
 @pytest.fixture(scope="module")
@@ -26,11 +29,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     runs = tmp_path_factory.mktemp("runs")
     with serve_app(runs) as url:
         yield url, runs
-
-
-@pytest.fixture(scope="module")
-def shots() -> Path:
-    return screenshot_folder()
 
 
 def _nav(page, title: str) -> None:

@@ -12,11 +12,16 @@ import asyncio
 import json
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, screenshot_folder, serve_app
+from tests.browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    playwright_or_skip,
+    screenshot_folder,
+    serve_app,
+)
 
 SESSIONS = 4
 PAGES = (  # (name, path, text that appears once the page has drawn its content)
@@ -26,9 +31,7 @@ PAGES = (  # (name, path, text that appears once the page has drawn its content)
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-async_api = pytest.importorskip("playwright.async_api", reason="playwright not installed")
-if not Path(CHROMIUM).exists():
-    pytest.skip("Chromium not installed (apt-get install chromium)", allow_module_level=True)
+async_api = playwright_or_skip("async_api")
 
 
 class PeakRss(threading.Thread):

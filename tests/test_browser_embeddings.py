@@ -8,16 +8,19 @@ Screenshots go to $FMNIST_SCREENSHOTS or a temp folder (printed).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, screenshot_folder, serve_app
+from tests.browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    playwright_or_skip,
+    screenshot_folder,
+    serve_app,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
-if not Path(CHROMIUM).exists():
-    pytest.skip("Chromium not installed (apt-get install chromium)", allow_module_level=True)
+playwright_api = playwright_or_skip()
 
 SCATTER = ".st-key-emb_scatter .js-plotly-plot"
 

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, screenshot_folder, serve_app
+from tests.browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    playwright_or_skip,
+    screenshot_folder,
+    serve_app,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
-if not Path(CHROMIUM).exists():
-    pytest.skip("Chromium not installed (apt-get install chromium)", allow_module_level=True)
+playwright_api = playwright_or_skip()
 
 GRID = "conv1: filters 0 to 31 of 32"
 CLICKED = 5

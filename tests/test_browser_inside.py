@@ -7,18 +7,20 @@ Screenshots go to $FMNIST_SCREENSHOTS or a temp folder (printed).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, screenshot_folder, serve_app
+from tests.browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    playwright_or_skip,
+    serve_app,
+)
 
 LAYERS = ("conv1", "pool1", "conv2", "pool2")
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
-if not Path(CHROMIUM).exists():
-    pytest.skip("Chromium not installed (apt-get install chromium)", allow_module_level=True)
+playwright_api = playwright_or_skip()
 
 
 @pytest.fixture(scope="module")
@@ -27,11 +29,6 @@ def server(tiny_runs) -> Iterator[tuple[str, str]]:
     store, ids = tiny_runs
     with serve_app(store.root) as url:
         yield url, ids["model2"]
-
-
-@pytest.fixture(scope="module")
-def shots() -> Path:
-    return screenshot_folder()
 
 
 def _titles(page) -> list[str]:

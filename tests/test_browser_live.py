@@ -16,21 +16,20 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, screenshot_folder, serve_app
+from tests.browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    playwright_or_skip,
+    screenshot_folder,
+    serve_app,
+)
 from tests.run_support import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
-if not Path(CHROMIUM).exists():
-    pytest.skip("Chromium not installed (apt-get install chromium)", allow_module_level=True)
+playwright_api = playwright_or_skip()
 
 BADGE = re.compile(r"epoch (\d+\.\d\d) of (\d+) · training")
 TIMINGS: dict[str, float] = {}
-
-
-@pytest.fixture(scope="module")
-def shots() -> Path:
-    return screenshot_folder()
 
 
 @pytest.fixture(scope="module")
