@@ -1,4 +1,5 @@
-"""Find, validate and load Fashion-MNIST from IDX files, falling back to a bundled sample.
+"""Find, validate and load Fashion-MNIST from IDX files (`idx`), falling back to a bundled
+sample.
 
 A folder the user names (the ``data_dir`` argument, else ``$FMNIST_DATA_DIR``) is used or
 refused with the reason for every file: it is never silently swapped for another source.
@@ -10,21 +11,19 @@ the Keras cache, a Keras download into that cache, and finally the small sample 
 from __future__ import annotations
 
 import functools
-import gzip
 import os
 import socket
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
 import numpy as np
 
-IMAGES_MAGIC = 2051
-LABELS_MAGIC = 2049
-UBYTE_CODE = 0x08
-IMAGE_SIDE = 28
-NUM_LABELS = 10
+from fmnist_viz.idx import IMAGES_MAGIC as IMAGES_MAGIC
+from fmnist_viz.idx import LABELS_MAGIC as LABELS_MAGIC
+from fmnist_viz.idx import NUM_LABELS
+from fmnist_viz.idx import DataError as DataError
+from fmnist_viz.idx import read_idx as read_idx
 
 TRAIN_IMAGES = "train-images-idx3-ubyte"
 TRAIN_LABELS = "train-labels-idx1-ubyte"
@@ -40,10 +39,6 @@ NETWORK_TIMEOUT_S = 2.0
 FULL_COUNTS = (60_000, 10_000)
 
 Arrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-
-
-class DataError(Exception):
-    """A data file or directory is missing or damaged; the message names it and says why."""
 
 
 @dataclass(frozen=True)
@@ -82,93 +77,6 @@ class FashionMNIST:
         what = "Full dataset" if (n_train, n_test) == FULL_COUNTS else "Dataset"
         verb = "downloaded from" if self.source.kind == "download" else "from"
         return f"{what} {verb} {self.source.location} ({n_train:,} train / {n_test:,} test images)"
-
-
-# ----------------------------------------------------------------------------- IDX parsing
-
-
-def _read_bytes(path: Path) -> bytes:
-    """Return the file's IDX bytes, gunzipping when the name ends in .gz."""
-    try:
-        blob = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise DataError(f"{path}: file not found") from exc
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc})") from exc
-    if path.suffix != ".gz":
-        return blob
-    try:
-        return gzip.decompress(blob)
-    except EOFError as exc:
-        raise DataError(f"{path}: truncated gzip stream ({exc})") from exc
-    except (OSError, zlib.error) as exc:
-        raise DataError(f"{path}: not a valid gzip file ({exc})") from exc
-
-
-def _parse_header(path: Path, raw: bytes) -> tuple[int, tuple[int, ...]]:
-    """Check the IDX magic and return (header length, dimensions)."""
-    if len(raw) < 4:
-        raise DataError(f"{path}: too short for an IDX header ({len(raw)} bytes)")
-    magic = int.from_bytes(raw[:4], "big")
-    if magic not in (IMAGES_MAGIC, LABELS_MAGIC):
-        raise DataError(
-            f"{path}: bad magic number {magic} (expected {IMAGES_MAGIC} for images "
-            f"or {LABELS_MAGIC} for labels)"
-        )
-    if raw[2] != UBYTE_CODE:
-        raise DataError(f"{path}: element type 0x{raw[2]:02x} is not unsigned byte (0x08)")
-    ndim = raw[3]
-    header_len = 4 + 4 * ndim
-    if len(raw) < header_len:
-        raise DataError(f"{path}: header truncated ({len(raw)} of {header_len} bytes)")
-    dims = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    return header_len, dims
-
-
-def _check_dims(path: Path, magic: int, dims: tuple[int, ...]) -> None:
-    """Require (N, 28, 28) for image files and (N,) for label files."""
-    if magic == IMAGES_MAGIC and (len(dims) != 3 or dims[1:] != (IMAGE_SIDE, IMAGE_SIDE)):
-        raise DataError(
-            f"{path}: images must be N x 28 x 28, header says {' x '.join(map(str, dims))}"
-        )
-    if magic == LABELS_MAGIC and len(dims) != 1:
-        raise DataError(f"{path}: labels must be 1-D, header says {len(dims)} dimensions")
-
-
-KINDS = {"images": IMAGES_MAGIC, "labels": LABELS_MAGIC}
-
-
-def read_idx(path: str | Path, kind: str | None = None) -> np.ndarray:
-    """Parse and validate one IDX file (.gz or raw); return a read-only uint8 array.
-
-    With `kind` ('images' or 'labels') the file must be of that kind: a labels file where an
-    images file belongs is reported as such, before its size is looked at.
-    """
-    path = Path(path)
-    raw = _read_bytes(path)
-    header_len, dims = _parse_header(path, raw)
-    magic = int.from_bytes(raw[:4], "big")
-    if kind is not None and magic != KINDS[kind]:
-        other = next(k for k, m in KINDS.items() if m == magic)
-        raise DataError(
-            f"{path}: is an IDX {other} file (magic {magic}), but an {kind} file "
-            f"(magic {KINDS[kind]}) belongs here"
-        )
-    _check_dims(path, magic, dims)
-    expected = int(np.prod(dims, dtype=np.int64))
-    actual = len(raw) - header_len
-    if actual != expected:
-        problem = "truncated" if actual < expected else "has trailing bytes"
-        raise DataError(
-            f"{path}: {problem}: header declares {dims[0]:,} items ({expected:,} bytes of data), "
-            f"file has {actual:,}"
-        )
-    array = np.frombuffer(raw, dtype=np.uint8, offset=header_len).reshape(dims)
-    if magic == LABELS_MAGIC and array.size and int(array.max()) >= NUM_LABELS:
-        bad = int(np.argmax(array >= NUM_LABELS))
-        raise DataError(f"{path}: label {int(array[bad])} at index {bad} is outside 0..9")
-    array.flags.writeable = False
-    return array
 
 
 # ----------------------------------------------------------------------------- directories
