@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from fmnist_viz.activation_max import BLOCK, activation_max, settings
     from fmnist_viz.data import load_fashion_mnist
-    from fmnist_viz.figures.filters import filter_grid
+    from fmnist_viz.figures.filter_grid import filter_grid
     from fmnist_viz.filter_cache import (
         act_max_key,
         data_key,

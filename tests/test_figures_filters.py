@@ -14,14 +14,10 @@ from PIL import Image
 
 from fmnist_viz import CLASS_NAMES
 from fmnist_viz.activation_max import ActMax
+from fmnist_viz.figures.filter_grid import CHOSEN, EMPTY, FRAME, GridGeometry, filter_grid
 from fmnist_viz.figures.filters import (
-    CHOSEN,
-    EMPTY,
-    FRAME,
     SIDE,
-    GridGeometry,
     class_spread_figure,
-    filter_grid,
     grown_figure,
     image_with_field,
     top_images_figure,

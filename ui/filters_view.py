@@ -22,9 +22,9 @@ from fmnist_viz.activation_max import BLOCK, ActMax, activation_max, flat_tone
 from fmnist_viz.activation_max import settings as act_max_settings
 from fmnist_viz.conv_stack import conv_names
 from fmnist_viz.data import FashionMNIST
+from fmnist_viz.figures.filter_grid import filter_grid
 from fmnist_viz.figures.filters import (
     class_spread_figure,
-    filter_grid,
     grown_figure,
     image_with_field,
     top_images_figure,
