@@ -92,3 +92,13 @@ def atomic_path(path: Path, suffix: str = "") -> Iterator[Path]:
 def json_number(value: float | None) -> float | None:
     """A float for JSON, None for missing, NaN or infinite values (JSON has no NaN)."""
     return None if value is None or not math.isfinite(value) else float(value)
+
+
+def file_version(path: Path) -> str:
+    """A file's path and version: atomic writes replace a file (a new inode), never change it
+    in place, so this names one content (a cache key); just the path when it is gone."""
+    try:
+        info = Path(path).stat()
+    except OSError:
+        return str(path)
+    return f"{path}:{info.st_ino}:{info.st_mtime_ns}"

@@ -74,3 +74,13 @@ def test_atomic_writes_get_the_usual_file_mode(tmp_path: Path) -> None:
         os.umask(old)
     assert modes == {"a.bin": 0o640, "b.json": 0o640, "plain.txt": 0o640}
     assert atomic.file_mode() == 0o666 & ~old
+
+
+def test_file_version_changes_when_a_file_is_replaced(tmp_path: Path) -> None:
+    path = tmp_path / "state.npz"
+    assert atomic.file_version(path) == str(path)  # gone: just the path
+    atomic.write_bytes_atomic(path, b"first")
+    first = atomic.file_version(path)
+    assert first.startswith(f"{path}:") and atomic.file_version(path) == first  # stable
+    atomic.write_bytes_atomic(path, b"second")
+    assert atomic.file_version(path) != first

@@ -20,6 +20,7 @@ import numpy as np
 import streamlit as st
 
 from fmnist_viz import CLASS_NAMES
+from fmnist_viz.atomic import file_version
 from fmnist_viz.data import FashionMNIST
 from fmnist_viz.embeddings import (
     N_DEFAULT,
@@ -50,7 +51,6 @@ from fmnist_viz.projection import (
 )
 from fmnist_viz.separability import K_DEFAULT, K_MAX, K_MIN, chance_level
 from fmnist_viz.snapshots import model_at
-from fmnist_viz.states import StateRef
 from fmnist_viz.store import RunError
 from ui import image_picker, resources, run_cache
 from ui.live_view import FULL_RERUN, ModelAt, Shown
@@ -178,15 +178,6 @@ def summary(model: ModelAt, data: FashionMNIST, chosen: Settings) -> Summary | N
 
 
 # ---------------------------------------------------------------- views
-
-
-def _state_key(state: StateRef) -> str:
-    """A saved state's path and version (a state file is replaced, never changed in place)."""
-    try:
-        info = state.path.stat()
-    except OSError:
-        return str(state.path)
-    return f"{state.path}:{info.st_ino}:{info.st_mtime_ns}"
 
 
 def _pick_from_click(key: str) -> None:
@@ -360,7 +351,7 @@ def epochs_view(shown: Shown, data: FashionMNIST, chosen: Settings, summary_: Su
         try:
             weights = run_cache.state_weights(ref.path)
             with model_at(spec, weights, full=ref.full) as prober:
-                key = _state_key(ref)
+                key = file_version(ref.path)
                 args = (data.describe(), chosen.n, chosen.seed, chosen.k, ref.full)
                 scores = _state_scores(key, *args, prober)
         except (RunError, ValueError) as exc:

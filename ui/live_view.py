@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from fmnist_viz.atomic import file_version
 from fmnist_viz.probes import LayerOutput, Prober
 from fmnist_viz.run_status import badge
 from fmnist_viz.snapshots import conv_weights, kernel_snapshot, model_at, snapshot_outputs
@@ -208,7 +209,7 @@ def model_for(shown: Shown) -> Iterator[ModelAt | None]:
             yield None
             return
         with model_at(spec, weights, full=shown.state.full) as prober:
-            yield ModelAt(prober, shown.state.full, spec, _version(shown.state.path), weights)
+            yield ModelAt(prober, shown.state.full, spec, file_version(shown.state.path), weights)
         return
     if shown.live:
         now = store.live(run.id)
@@ -219,7 +220,7 @@ def model_for(shown: Shown) -> Iterator[ModelAt | None]:
                 weights = None  # replaced while being read: the next refresh shows it
             if weights is not None:
                 with model_at(spec, weights, full=True) as prober:
-                    yield ModelAt(prober, True, spec, _version(now.path), weights)
+                    yield ModelAt(prober, True, spec, file_version(now.path), weights)
                 return
         st.info("The first state is saved as training starts: it appears here in a moment.")
         yield None
@@ -227,15 +228,6 @@ def model_for(shown: Shown) -> Iterator[ModelAt | None]:
     prober = run_cache.prober(run.id)
     key = f"{run.id}:kept:{run_cache.model_mtime(store, run.id)}"
     yield None if prober is None else ModelAt(prober, True, spec, key)
-
-
-def _version(path: Path) -> str:
-    """A file's path and version (it is replaced, never changed in place)."""
-    try:
-        st_ = path.stat()
-    except OSError:
-        return str(path)
-    return f"{path}:{st_.st_ino}:{st_.st_mtime_ns}"
 
 
 def image_key(image: np.ndarray) -> str:
