@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -87,6 +87,27 @@ def _stop_buttons(page) -> int:
     return page.locator('[data-testid="stSidebar"] button', has_text="Stop").count()
 
 
+def _idle(page) -> bool:
+    """True when no script run is going on (Streamlit's running indicator is gone)."""
+    return page.locator('[data-testid="stStatusWidgetRunningIcon"]').count() == 0
+
+
+def _press_play(page, playing: Callable[[], str]) -> None:
+    """Press Play once the page is idle. A click that lands while the page is still being
+    redrawn after the run ended can be lost by Streamlit (the fragment rerun it asks for is
+    dropped by the full rerun in progress), as a person would see: press again then."""
+    toggle = page.locator('[data-testid="stCheckbox"]', has_text="Play").locator("input").first
+    for attempt in range(3):
+        wait_until(lambda: _idle(page), 60, "the page to finish drawing")
+        page.get_by_text("Play", exact=True).first.click()
+        try:
+            wait_until(lambda: toggle.is_checked() or playing(), 15, "Play to turn on")
+            return
+        except AssertionError:
+            if attempt == 2:
+                raise
+
+
 def test_watch_the_quick_demo_learn_from_the_inside(tmp_path: Path, browser, shots) -> None:
     with serve_app(tmp_path / "runs") as url:
         page = _page(browser)
@@ -114,13 +135,13 @@ def test_watch_the_quick_demo_learn_from_the_inside(tmp_path: Path, browser, sho
         # page once more; a click on Play during that rerun could be lost, so wait for it)
         wait_until(lambda: _stop_buttons(page) == 0, 60, "the sidebar to see the job ended")
         # playback: the slider goes back to the random start
-        page.get_by_text("Play", exact=True).first.click()
         frame = re.compile(r"^(initial weights|epoch \d\.\d\d of 3)$")
 
         def frame_text() -> str:
             found = page.get_by_text(frame)
             return found.first.inner_text() if found.count() else ""
 
+        _press_play(page, frame_text)
         try:
             first_frame = wait_until(frame_text, 60, "a playback frame")
         except AssertionError:
