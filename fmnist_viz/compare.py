@@ -23,6 +23,7 @@ from fmnist_viz.config import PROTOCOL_VAL_SIZE, TrainConfig
 from fmnist_viz.events import EpochRecord
 from fmnist_viz.stats import STUDY_REFERENCE, WelchResult, mean_std_band, summarize, welch_t_test
 from fmnist_viz.store import RunError, RunStore
+from fmnist_viz.study_log import LOGGED_METRICS, matches_protocol, study_band
 
 CURVE_METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
 METRICS = (*CURVE_METRICS, "gap")  # gap: training accuracy − validation accuracy per epoch
@@ -160,6 +161,7 @@ class RunSeries:
     group: str
     key: str
     preset: str | None
+    study: str | None  # the logged model it is comparable with (its protocol, full data)
     status: str
     seed: int | None
     params: int | None
@@ -238,12 +240,19 @@ def _read_series(store: RunStore, run_id: str) -> RunSeries:
     seed = _whole(meta.get("seed"))  # the drawn seed is recorded here, the requested one in config
     if seed is None:
         seed = _whole((meta.get("config") or {}).get("seed"))
+    preset = preset_key(meta)
+    study = (
+        preset
+        if matches_protocol(preset, training_settings(meta), meta.get("data_source"))
+        else None
+    )
     return RunSeries(
         run_id=run_id,
         name=info.name,
         group=group_label(meta),
         key=config_key(meta),
-        preset=preset_key(meta),
+        preset=preset,
+        study=study,
         status=info.status,
         seed=seed,
         params=_whole(meta.get("params")),
@@ -321,8 +330,14 @@ def run_table(series: Sequence[RunSeries]) -> pd.DataFrame:
     return frame
 
 
+def _study_model(members: Sequence[RunSeries]) -> str | None:
+    """Return the logged model every run of a group is comparable with, else None."""
+    models = {s.study for s in members}
+    return models.pop() if len(models) == 1 else None
+
+
 def _study_mean(key: str | None) -> float:
-    """Return the study's reported mean test accuracy for a preset key, NaN for others."""
+    """Return the study's reported mean test accuracy for a logged model, NaN for others."""
     return STUDY_REFERENCE.get(key, math.nan) if key is not None else math.nan
 
 
@@ -345,7 +360,7 @@ def _group_row(group: str, members: list[RunSeries]) -> dict[str, Any]:
         "gap_min": gap.min,
         "gap_max": gap.max,
         "preset": key,
-        "study_mean": _study_mean(key),
+        "study_mean": _study_mean(_study_model(members)),
     }
 
 
@@ -355,10 +370,33 @@ def group_table(series: Sequence[RunSeries]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(GROUP_COLUMNS))
 
 
+def _study_models(series: Sequence[RunSeries]) -> list[str]:
+    """Return the logged models of the groups whose every run is on the study's protocol."""
+    found = (_study_model(_members(series, g)) for g in group_names(series))
+    return [k for k in dict.fromkeys(found) if k is not None]
+
+
 def study_references(series: Sequence[RunSeries]) -> dict[str, float]:
-    """Return the study's mean test accuracy for each preset among the groups, by line label."""
-    keys = dict.fromkeys(s.preset for s in series if s.preset in STUDY_REFERENCE)
-    return {f"Study {PRESETS[k]['title']} (mean of 10)": STUDY_REFERENCE[k] for k in keys}
+    """Return the study's mean test accuracy per comparable group's model, by line label.
+
+    Only groups run on the study's protocol with the full data get one: for a subset, fewer
+    epochs or other settings the study's numbers are not a reference.
+    """
+    return {
+        f"Study {PRESETS[k]['title']} (mean of 10)": STUDY_REFERENCE[k]
+        for k in _study_models(series)
+        if k in STUDY_REFERENCE
+    }
+
+
+def study_bands(
+    series: Sequence[RunSeries], metric: str
+) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """Return the study's per-epoch mean ± std of a metric over its 10 logged runs, per
+    comparable group's model, by label (empty for metrics the log lacks, e.g. training loss)."""
+    if metric not in LOGGED_METRICS:
+        return {}
+    return {f"Study {PRESETS[k]['title']}": study_band(k, metric) for k in _study_models(series)}
 
 
 def welch_between(series: Sequence[RunSeries], group_a: str, group_b: str) -> WelchResult:

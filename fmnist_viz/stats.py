@@ -13,12 +13,6 @@ from scipy import stats as sp_stats
 STUDY_REFERENCE: dict[str, float] = {"model1": 0.91957, "model2": 0.92147}
 """Mean test accuracy over 10 runs per model, as the study reports it (SEED.md)."""
 
-STUDY_RUNS: dict[str, tuple[float, ...]] = {
-    "model1": (0.9181, 0.9217, 0.9201, 0.9159, 0.9149, 0.9197, 0.9231),
-    "model2": (0.9198, 0.9210, 0.9249, 0.9209, 0.9192, 0.9244, 0.9210, 0.9223, 0.9206),
-}
-"""Individual test accuracies of the runs the study's log shows (a subset of the 10 runs each)."""
-
 
 @dataclass(frozen=True)
 class Summary:

@@ -46,13 +46,16 @@ for metric in ("accuracy", "loss"):
             show_runs=show_runs,
             reference=references if metric == "accuracy" else None,
             colors=colors,
+            study=True,
         ),
         key=f"cmp_overlay_{metric}",
     )
 if references:
     st.caption(
-        "Dotted lines: the study's mean test accuracy over 10 runs (a test score, drawn for "
-        "scale next to the training and validation curves)."
+        "Grey: the study's own 10 logged runs per model (mean ± std per epoch; its log has no "
+        "training loss). Dotted lines: the study's mean test accuracy over 10 runs (a test "
+        "score, drawn for scale). Both appear only for configurations on the study's protocol "
+        "with the full data."
     )
 
 st.subheader("Side by side")
@@ -68,7 +71,7 @@ by = c2.radio(
 st.plotly_chart(view.multiples(series, metric, by, colors), key="cmp_multiples")
 
 st.subheader("Generalisation gap")
-st.plotly_chart(gap_chart(series, bands=not show_runs, colors=colors), key="cmp_gap")
+st.plotly_chart(gap_chart(series, bands=not show_runs, colors=colors, study=True), key="cmp_gap")
 st.caption(
     "Training minus validation accuracy after each epoch. A curve that keeps rising means the "
     "model learns the training images better than it generalises: over-fitting."

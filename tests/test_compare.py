@@ -19,12 +19,14 @@ from fmnist_viz.compare import (
     load_series,
     run_table,
     run_table_csv,
+    study_bands,
     study_references,
     welch_between,
 )
 from fmnist_viz.config import TrainConfig
 from fmnist_viz.stats import STUDY_REFERENCE
 from fmnist_viz.store import HISTORY_FILE
+from fmnist_viz.study_log import study_runs
 from tests.run_support import EXPECTED_ROWS, FIXTURE, GROUP_A, GROUP_B, add_run, fixture_config
 
 
@@ -163,7 +165,7 @@ def _sample_std(values: list[float]) -> float:
 
 def test_group_table_by_hand(series) -> None:
     table = group_table(series).set_index("group")
-    for group, names, key in ((GROUP_A, ("a1", "a2"), "model1"), (GROUP_B, ("b1", "b2"), "model2")):
+    for group, names in ((GROUP_A, ("a1", "a2")), (GROUP_B, ("b1", "b2"))):
         tests = [EXPECTED_ROWS[n][0] for n in names]
         gaps = [EXPECTED_ROWS[n][4] for n in names]
         row = table.loc[group]
@@ -174,7 +176,7 @@ def test_group_table_by_hand(series) -> None:
         assert row["test_max"] == pytest.approx(max(tests))
         assert row["gap_mean"] == pytest.approx(sum(gaps) / 2)
         assert row["gap_std"] == pytest.approx(_sample_std(gaps))
-        assert row["study_mean"] == STUDY_REFERENCE[key]
+        assert math.isnan(row["study_mean"])  # 3 epochs, a subset: not the study's protocol
     assert table.loc[GROUP_A, "test_std"] == pytest.approx(0.005 / math.sqrt(2))
 
 
@@ -188,10 +190,65 @@ def test_group_table_has_no_reference_for_custom_specs(compare_runs) -> None:
     assert study_references(loaded) == {}
 
 
-def test_study_references_for_the_presets(series) -> None:
-    refs = study_references(series)
-    assert sorted(refs.values()) == [0.91957, 0.92147]
-    assert any("Model 1" in label for label in refs)
+FULL = "Full dataset from /data (60,000 train / 10,000 test images)"
+SAMPLE_SOURCE = "Offline sample: 7,000 images (6,000 train / 1,000 test)"
+
+
+def _protocol_runs(store, arch: str, data_source: str, **config) -> list[str]:
+    """Two runs of a preset with the study's settings (or others), on the named data."""
+    ids = []
+    for seed in (1, 2):
+        cfg = TrainConfig(seed=seed, **config)
+        ids.append(
+            add_run(store, f"{arch} {seed}", preset(arch), cfg, FIXTURE["a1"][4], "finished")
+        )
+        store.update(ids[-1], test_accuracy=0.9, data_source=data_source)
+    return ids
+
+
+def test_study_references_only_for_the_protocol_on_full_data(compare_runs) -> None:
+    store, _ = compare_runs
+    protocol = _protocol_runs(store, "model1", FULL) + _protocol_runs(store, "model2", FULL)
+    loaded, _ = load_series(store, protocol)
+    assert [s.study for s in loaded] == ["model1", "model1", "model2", "model2"]
+    assert sorted(study_references(loaded).values()) == [0.91957, 0.92147]
+    table = group_table(loaded).set_index("preset")
+    assert table.loc["model1", "study_mean"] == STUDY_REFERENCE["model1"]
+    bands = study_bands(loaded, "val_loss")
+    assert list(bands) == ["Study Model 1", "Study Model 2"]
+    epochs, mean, std, n = bands["Study Model 2"]
+    logged = study_runs().query("model == 'model2'").pivot(index="run", columns="epoch")
+    assert epochs.tolist() == list(range(1, 11)) and n.tolist() == [10] * 10
+    assert mean == pytest.approx(logged["val_loss"].mean().to_numpy())
+    assert std == pytest.approx(logged["val_loss"].std(ddof=1).to_numpy())
+    assert study_bands(loaded, "loss") == {}  # the log has no training loss
+
+
+@pytest.mark.parametrize(
+    ("source", "config"),
+    [
+        (SAMPLE_SOURCE, {}),  # the offline sample
+        (FULL, {"train_limit": 3000}),  # a subset
+        (FULL, {"epochs": 3}),  # shorter
+        (FULL, {"batch_size": 32}),  # other settings
+        (None, {}),  # a run that never recorded its data
+    ],
+)
+def test_no_study_lines_or_rows_off_protocol(compare_runs, source, config) -> None:
+    store, _ = compare_runs
+    loaded, _ = load_series(store, _protocol_runs(store, "model1", source, **config))
+    assert loaded[0].study is None
+    assert study_references(loaded) == {} and study_bands(loaded, "accuracy") == {}
+    assert math.isnan(group_table(loaded)["study_mean"].iloc[0])
+
+
+def test_a_group_mixing_protocol_and_other_data_gets_no_reference(compare_runs) -> None:
+    store, _ = compare_runs
+    ids = _protocol_runs(store, "model1", FULL)
+    store.update(ids[1], data_source=SAMPLE_SOURCE)  # same layers and settings: one group
+    loaded, _ = load_series(store, ids)
+    assert len({s.group for s in loaded}) == 1
+    assert study_references(loaded) == {}
 
 
 def test_welch_between_groups(series) -> None:

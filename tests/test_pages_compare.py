@@ -19,6 +19,7 @@ from fmnist_viz.evaluation import evaluate_probabilities
 from fmnist_viz.recorder import write_test_results
 from fmnist_viz.stats import STUDY_REFERENCE, welch_t_test
 from fmnist_viz.store import RunStore
+from fmnist_viz.study_log import study_runs
 from tests.apptest_support import SAMPLE, open_page, texts
 from tests.run_support import add_run, wait_until
 
@@ -32,7 +33,7 @@ TINY = {
         {"type": "dense", "name": "output", "units": 10, "activation": "softmax"},
     ],
 }
-GROUP_1 = "Model 1 · 3 ep · bs 64 · adam 0.001"
+GROUP_1 = "Model 1 · 10 ep · bs 64 · adam 0.001"  # the study's protocol, full data
 GROUP_2 = "Model 2 · 3 ep · bs 64 · adam 0.001"
 GROUP_TINY = "Tiny · 1 ep · bs 64 · adam 0.001 · subset 200"
 TESTS = {  # test accuracies of the finished runs, by group
@@ -40,6 +41,7 @@ TESTS = {  # test accuracies of the finished runs, by group
     GROUP_2: [0.915, 0.925, 0.935],
     GROUP_TINY: [0.40],
 }
+FULL_DATA = "Full dataset from /data/fashion-mnist (60,000 train / 10,000 test images)"
 HISTORY = [
     (1, 0.60, 0.80, 0.45, 0.84, 2),
     (2, 0.35, 0.88, 0.36, 0.87, 2),
@@ -63,14 +65,15 @@ def crafted_predictions(labels: np.ndarray, seed: int) -> np.ndarray:
 
 @pytest.fixture
 def runs(env: RunStore) -> dict[str, str]:
-    """Three Model 1 and three Model 2 runs, one tiny run, one stopped run; predictions for two."""
+    """Three Model 1 runs on the study's protocol and full data (only three epochs written),
+    three 3-epoch Model 2 runs, one tiny run, one stopped run; predictions for two."""
     ids = {}
-    for group, arch in ((GROUP_1, "model1"), (GROUP_2, "model2")):
+    for group, arch, epochs in ((GROUP_1, "model1", 10), (GROUP_2, "model2", 3)):
         for i, acc in enumerate(TESTS[group]):
-            config = TrainConfig(epochs=3, seed=i + 1)
+            config = TrainConfig(epochs=epochs, seed=i + 1)
             name = f"{arch} seed {i + 1}"
             ids[name] = add_run(env, name, preset(arch), config, HISTORY, "finished")
-            env.update(ids[name], test_accuracy=acc)
+            env.update(ids[name], test_accuracy=acc, data_source=FULL_DATA)
     tiny = TrainConfig(epochs=1, train_limit=200, seed=5)
     ids["tiny"] = add_run(env, "tiny seed 5", TINY, tiny, HISTORY[:1], "finished")
     env.update(ids["tiny"], test_accuracy=TESTS[GROUP_TINY][0])
@@ -128,21 +131,36 @@ def test_compare_tables_charts_welch_and_export(env: RunStore, runs: dict[str, s
             assert row["std"] == pytest.approx(np.std(values, ddof=1))
         assert row["min"] == pytest.approx(min(values))
         assert row["max"] == pytest.approx(max(values))
-    for title, key in (("Model 1", "model1"), ("Model 2", "model2")):
-        assert groups.loc[f"Study {title} (mean of 10)", "mean"] == STUDY_REFERENCE[key]
+    # the study's rows and lines: only for Model 1, whose runs are on its protocol
+    assert groups.loc["Study Model 1 (mean of 10)", "mean"] == STUDY_REFERENCE["model1"]
+    assert not any("Model 2" in g for g in groups.index if g.startswith("Study"))
 
     figures = _figures(at)
     assert len(figures) == 4
     accuracy = next(f for f in figures if _title(f).startswith("Accuracy per epoch"))
-    lines = sorted(s["y0"] for s in accuracy["layout"]["shapes"])
-    assert lines == pytest.approx(sorted(STUDY_REFERENCE.values()))
+    lines = [s["y0"] for s in accuracy["layout"]["shapes"]]
+    assert lines == pytest.approx([STUDY_REFERENCE["model1"]])
     assert any("Study Model 1" in a["text"] for a in accuracy["layout"]["annotations"])
+    study = [t for t in accuracy["data"] if t["name"].startswith("Study")]
+    assert {t["name"] for t in study} == {
+        f"Study Model 1 (10 logged runs) · {split} {kind}"
+        for split in ("training", "validation")
+        for kind in ("± std", "(mean)")
+    }
+    val_mean = next(t for t in study if t["name"].endswith("validation (mean)"))
+    logged = study_runs().query("model == 'model1'").groupby("epoch")["val_accuracy"].mean()
+    assert _array(val_mean["y"]) == pytest.approx(logged.to_numpy())
+    loss = next(f for f in figures if _title(f).startswith("Loss per epoch"))
+    assert [t["name"] for t in loss["data"] if t["name"].startswith("Study")] == [
+        "Study Model 1 (10 logged runs) · validation ± std",
+        "Study Model 1 (10 logged runs) · validation (mean)",
+    ]  # the log has no training loss
     assert any(_title(f).startswith("Generalisation gap") for f in figures)
     multiples = next(f for f in figures if "per group" in _title(f))
     assert len(multiples["layout"]["annotations"]) == 3  # one panel per configuration
 
     reading = welch_t_test(TESTS[GROUP_1], TESTS[GROUP_2]).reading(
-        label_a="Model 1", label_b="Model 2"
+        label_a="Model 1 · 10 ep", label_b="Model 2 · 3 ep"
     )
     assert reading in texts(at)
     p = sp_stats.ttest_ind(TESTS[GROUP_1], TESTS[GROUP_2], equal_var=False).pvalue
@@ -155,7 +173,7 @@ def test_compare_tables_charts_welch_and_export(env: RunStore, runs: dict[str, s
     for button, (file_name, text) in zip(buttons, expected.items(), strict=True):
         file_id = _calculate_file_id(text.encode(), "text/csv", file_name)
         assert button.proto.url.endswith(f"{file_id}.csv"), file_name
-    assert "Model 1 · 3 ep" in expected["runs.csv"] and "0.93" in expected["runs.csv"]
+    assert "Model 1 · 10 ep" in expected["runs.csv"] and "0.93" in expected["runs.csv"]
 
 
 def test_compare_whole_group_and_individual_runs(env: RunStore, runs: dict[str, str]) -> None:

@@ -11,13 +11,14 @@ import plotly.colors as pc
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from fmnist_viz.compare import RunSeries, group_bands, group_names
+from fmnist_viz.compare import RunSeries, group_bands, group_names, study_bands
 
 PALETTE = pc.qualitative.Plotly
 CURVE_KINDS = ("accuracy", "loss")
 SPLITS = (("train", "training", "dash"), ("val", "validation", "solid"))
 BAND_ALPHA = 0.18
 RUN_OPACITY = 0.35
+STUDY_COLOR = "#555555"  # the study's logged runs: grey, beside ours
 
 
 def group_colors(groups: Sequence[str]) -> dict[str, str]:
@@ -119,6 +120,16 @@ def _group_traces(
     ]
 
 
+def _study_traces(series: Sequence[RunSeries], column: str, label: str, dash: str) -> list:
+    """Return the study's mean ± std band of a column for each comparable group's model."""
+    traces = []
+    for name, band in study_bands(series, column).items():
+        for trace in _group_traces(band, label, f"{name} (10 logged runs)", STUDY_COLOR, dash):
+            trace.line.width = 1.5
+            traces.append(trace)
+    return traces
+
+
 def _epoch_axis(fig: go.Figure, series: Sequence[RunSeries]) -> None:
     """Label the x axes 'Epoch' with whole-number ticks."""
     longest = max(int(s.epoch.max()) for s in series)
@@ -144,8 +155,13 @@ def overlay_curves(
     show_runs: bool = False,
     reference: dict[str, float] | None = None,
     colors: dict[str, str] | None = None,
+    study: bool = False,
 ) -> go.Figure:
-    """Return training (dashed) and validation (solid) curves of all runs or groups in one chart."""
+    """Return training (dashed) and validation (solid) curves of all runs or groups in one chart.
+
+    study=True adds, in grey, the study's mean ± std over its 10 logged runs of each model
+    whose groups here are on its protocol with the full data (the log has no training loss).
+    """
     _require(series)
     columns = _metric_names(metric)
     if reference and metric != "accuracy":
@@ -169,6 +185,8 @@ def overlay_curves(
                         line={"color": palette[s.group], "dash": dash, "width": 1},
                     )
                 )
+        if study:
+            fig.add_traces(_study_traces(series, columns[split], label, dash))
     if reference:
         _add_references(fig, reference)
     _epoch_axis(fig, series)
@@ -246,9 +264,13 @@ def small_multiples(
 
 
 def gap_chart(
-    series: Sequence[RunSeries], bands: bool = True, colors: dict[str, str] | None = None
+    series: Sequence[RunSeries],
+    bands: bool = True,
+    colors: dict[str, str] | None = None,
+    study: bool = False,
 ) -> go.Figure:
-    """Return training − validation accuracy per epoch per group (mean ± std) or run, zero line."""
+    """Return training − validation accuracy per epoch per group (mean ± std) or run, zero line;
+    study=True adds the study's logged gap band (grey) for groups on its protocol."""
     _require(series)
     palette = _colors(series, colors)
     fig = go.Figure()
@@ -259,6 +281,8 @@ def gap_chart(
         for s in series:
             line = {"color": palette[s.group]}
             fig.add_trace(_run_trace(s, "gap", name=s.name, legendgroup=s.group, line=line))
+    if study:
+        fig.add_traces(_study_traces(series, "gap", "gap", "solid"))
     fig.add_hline(y=0, line={"color": "#333333", "width": 1})
     _epoch_axis(fig, series)
     fig.update_layout(
