@@ -1,35 +1,23 @@
-"""Background training jobs shared by all sessions of a server.
+"""Background training jobs shared by all sessions of a server (and the CLI's runs).
 
-Scheduling is `concurrent.futures.ProcessPoolExecutor`'s: a bounded number of worker processes
-and a FIFO queue in front of them. Each job is a run folder (see `store.py`); a worker trains it
-with `worker.run_job` and communicates only through that folder (progress, history, STOP
-file), so the same job function could run on any executor that shares the run store (e.g. a Ray
-pool) without changes here. Each job belongs to an owner (a session); only the owner can stop it.
+Each job is a run folder (see `store.py`); where it trains is the executor's business (see
+`executors.py`: a local process pool by default, or Ray). A worker trains it with
+`worker.run_job` and communicates only through that folder (progress, history, STOP file).
+Each job belongs to an owner (a session); only the owner can stop it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
-import os
 import threading
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
 from fmnist_viz.budget import check_training, memory_limit_mb
 from fmnist_viz.config import TrainConfig
+from fmnist_viz.executors import JobExecutor, LocalExecutor, make_executor
 from fmnist_viz.store import ACTIVE, RUN_FILE, RunError, RunInfo, RunStore, now_iso
-from fmnist_viz.worker import init_worker, run_job
-
-
-def default_max_parallel() -> int:
-    """One training per two CPU cores (at least one), or FMNIST_MAX_JOBS."""
-    env = os.environ.get("FMNIST_MAX_JOBS", "")
-    if env.isdigit() and int(env) > 0:
-        return int(env)
-    return max(1, (os.cpu_count() or 2) // 2)
 
 
 @dataclass(frozen=True)
@@ -59,16 +47,19 @@ class JobManager:
         max_parallel: int | None = None,
         data_dir: str | None = None,
         memory_limit: int | None = None,
+        executor: JobExecutor | None = None,
     ):
+        """executor: where jobs run; by default the one FMNIST_EXECUTOR / FMNIST_RAY_ADDRESS
+        name (see executors.make_executor), created at the first submit."""
         self.store = store
-        self.max_parallel = max_parallel or default_max_parallel()
         self.data_dir = data_dir
         self.memory_limit_mb = memory_limit_mb(memory_limit)  # ConfigError when invalid
+        self._max_parallel = max_parallel
         self._lock = threading.Lock()
         self._futures: dict[str, Future] = {}
         self._owners: dict[str, str] = {}
         self._order: list[str] = []
-        self._executor: ProcessPoolExecutor | None = None
+        self._executor = executor
         self._seen: dict[str, tuple[tuple[int, int, int], RunInfo]] = {}
         # a server start: persist runs a dead process left active, clear killed writes' temp
         # files (both only where the store is writable; listing works on a read-only one)
@@ -83,17 +74,16 @@ class JobManager:
 
     # ------------------------------------------------------------ submitting
 
-    def _pool(self) -> ProcessPoolExecutor:
-        if self._executor is None:
-            cores = os.cpu_count() or 2
-            threads = max(1, cores // self.max_parallel) if self.max_parallel > 1 else None
-            self._executor = ProcessPoolExecutor(
-                max_workers=self.max_parallel,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=init_worker,
-                initargs=(threads,),
-            )
-        return self._executor
+    @property
+    def executor(self) -> JobExecutor:
+        """Where the jobs run (created on first use; ExecutorError when it cannot be)."""
+        with self._lock:
+            if self._executor is None:
+                if self._max_parallel is not None:
+                    self._executor = LocalExecutor(self._max_parallel)
+                else:
+                    self._executor = make_executor()
+            return self._executor
 
     def submit(
         self,
@@ -102,24 +92,31 @@ class JobManager:
         config: TrainConfig,
         name: str = "",
         arch: str = "",
+        extra: dict[str, Any] | None = None,
     ) -> str:
         """Create the run folder (status queued) and queue its training; returns the run id.
+        extra: more run.json fields (e.g. the sweep a run belongs to), written before it starts.
 
         ConfigError (ResourceError for memory) before anything is created when the settings
-        or the model's memory do not fit; RunError when the run store cannot be written.
+        or the model's memory do not fit; RunError when the run store cannot be written;
+        ExecutorError when the executor cannot run it (the run is then marked failed).
         """
         config.check()
         check_training(spec, config.batch_size, self.memory_limit_mb)
+        executor = self.executor
         info = self.store.create(spec, config, name=name, arch=arch)
-        self.store.update(info.id, owner=owner, memory_limit_mb=self.memory_limit_mb)
+        self.store.update(
+            info.id, **(extra or {}), owner=owner, memory_limit_mb=self.memory_limit_mb
+        )
         with self._lock:
             self._owners[info.id] = owner
             self._order.append(info.id)
-            try:
-                future = self._pool().submit(run_job, str(self.store.root), info.id, self.data_dir)
-            except (BrokenProcessPool, RuntimeError):
-                self._executor = None  # a crashed pool is replaced, once
-                future = self._pool().submit(run_job, str(self.store.root), info.id, self.data_dir)
+        try:
+            future = executor.submit(str(self.store.root), info.id, self.data_dir)
+        except Exception as exc:
+            self._mark(info.id, "failed", f"Could not be queued: {exc}")
+            raise
+        with self._lock:
             self._futures[info.id] = future
         future.add_done_callback(lambda f, run_id=info.id: self._settle(run_id, f))
         return info.id
@@ -131,15 +128,13 @@ class JobManager:
             return
         exc = future.exception()
         if exc is not None:
-            if isinstance(exc, BrokenProcessPool):
-                with self._lock:
-                    self._executor = None
             self._mark(run_id, "failed", f"The training process ended abruptly: {exc}")
 
     def _mark(self, run_id: str, status: str, message: str) -> None:
         """Set an ended status the worker could not record itself (crash, cancellation)."""
         try:
-            if self.store.load(run_id).status in ACTIVE:
+            # the recorded status: a run whose process died already lists as interrupted
+            if self.store.load(run_id).get("status") in ACTIVE:
                 self.store.update(run_id, status=status, finished=now_iso(), error=message)
         except RunError:
             pass  # deleted meanwhile
@@ -210,13 +205,21 @@ class JobManager:
         """Stop one of the owner's jobs; False when it is not theirs or already over."""
         if not self.owns(owner, run_id):
             return False
-        future = self._futures.get(run_id)
-        if future is not None and future.cancel():
-            return True  # never started; _settle marks it stopped
-        if self._status(run_id) not in ACTIVE:
+        status = self._status(run_id)
+        if status not in ACTIVE:
             return False
+        # a queued job is withdrawn (it never starts; _settle marks it stopped); the STOP file
+        # stops a running one, and one that was starting at this very moment
+        if status == "queued":
+            self._withdraw_if_queued(run_id)
         self.store.request_stop(run_id)
         return True
+
+    def _withdraw_if_queued(self, run_id: str) -> bool:
+        """Ask the executor to drop a job that has not started; True when it will not run."""
+        future = self._futures.get(run_id)
+        executor = self._executor
+        return future is not None and executor is not None and executor.withdraw(future)
 
     def _stop_all(self) -> None:
         """Ask every job of this manager to stop (server shutdown)."""
@@ -224,10 +227,9 @@ class JobManager:
             order = list(self._order)
         for run_id in order:
             if self._status(run_id) in ACTIVE:
-                future = self._futures.get(run_id)
-                if future is None or not future.cancel():
-                    with contextlib.suppress(OSError, RunError):
-                        self.store.request_stop(run_id)
+                self._withdraw_if_queued(run_id)
+                with contextlib.suppress(OSError, RunError):
+                    self.store.request_stop(run_id)
 
     def shutdown(self, wait: bool = False) -> None:
         """Stop every job and the worker processes (server shutdown, tests)."""
@@ -235,4 +237,4 @@ class JobManager:
         with self._lock:
             executor, self._executor = self._executor, None
         if executor is not None:
-            executor.shutdown(wait=wait, cancel_futures=True)
+            executor.shutdown(wait=wait)

@@ -4,6 +4,7 @@ import streamlit as st
 
 from fmnist_viz.architectures import PRESETS, Summary, preset, summarize
 from fmnist_viz.budget import training_mb, training_problem
+from fmnist_viz.executors import ExecutorError
 from fmnist_viz.config import (
     BATCH_SIZE_CHOICES,
     EPOCHS_MAX,
@@ -166,7 +167,7 @@ if start:
     )
     try:
         run_id = jm.submit(state.owner(), spec, config, name=name or _title(arch), arch=arch)
-    except (ConfigError, RunError) as exc:  # settings, memory, or a store it cannot write
+    except (ConfigError, RunError, ExecutorError) as exc:  # settings, memory, store, executor
         st.error(f"Cannot start: {exc}")
     else:
         st.session_state[live_panel.RUN_KEY] = run_id

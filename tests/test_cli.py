@@ -4,6 +4,7 @@ run of `python -m fmnist_viz` in a subprocess for the real entry point."""
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import json
 import os
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from scipy import stats as sp_stats
 
 from fmnist_viz import architectures as arch
 from fmnist_viz.cli import main
@@ -159,12 +161,105 @@ def test_reproduce_json(tmp_path: Path) -> None:
         assert all(r["arch"] == key and r["status"] == "finished" for r in group["runs"])
         assert [r["seed"] for r in group["runs"]] == [1000, 1001]
         assert acc["min"] <= acc["mean"] <= acc["max"]
-        assert group["study_mean_test_accuracy"] == out["study_reference"][key]
+        # the sample, one epoch: the study's numbers are no reference for these runs
+        assert group["study_mean_test_accuracy"] is None and group["versus_study"] is None
     welch = out["welch"]
     assert (welch["a"], welch["b"]) == ("model1", "model2")
     assert {"t", "df", "p", "reading"} <= set(welch)
     assert welch["p"] is None or 0 <= welch["p"] <= 1
     assert len(list(tmp_path.iterdir())) == 4
+
+
+def test_reproduce_compares_protocol_runs_with_the_logged_runs() -> None:
+    from fmnist_viz.cli_study import _versus_study
+    from fmnist_viz.study_log import study_test_accuracies
+
+    ours = [0.915, 0.913, 0.917]
+    versus = _versus_study("model2", ours, comparable=True)
+    logged = study_test_accuracies("model2")
+    expected = sp_stats.ttest_ind(ours, logged, equal_var=False)
+    assert versus["welch"]["t"] == pytest.approx(-expected.statistic)  # study − ours
+    assert versus["welch"]["p"] == pytest.approx(expected.pvalue)
+    assert versus["logged"]["n"] == 9
+    assert versus["logged"]["mean"] == pytest.approx(sum(logged) / 9)
+    assert "ours" in versus["welch"]["reading"]
+    assert _versus_study("model2", ours, comparable=False) is None
+    assert _versus_study("original", ours, comparable=True) is None  # not logged
+
+
+# ----------------------------------------------------------------------------- sweep
+
+
+def test_sweep_table_csv_and_run_markers(tmp_path: Path) -> None:
+    runs_dir, table = tmp_path / "runs", tmp_path / "out" / "sweep.csv"
+    table.parent.mkdir()
+    args = ("--runs", "2", "--epochs", "1", "--train-limit", "200", "--csv", str(table))
+    out = ok_json(
+        cli(
+            runs_dir, "sweep", "--arch", "model1", "--set", "dropout1.rate=0.2,0.6", *args, "--json"
+        )
+    )
+    rows = out["configurations"]
+    assert [r["configuration"] for r in rows] == [
+        "model1 · dropout1.rate=0.2",
+        "model1 · dropout1.rate=0.6",
+    ]
+    metas = [json.loads(p.read_text()) for p in sorted(runs_dir.glob("*/run.json"))]
+    assert len(metas) == 4
+    for row in rows:
+        mine = [m for m in metas if m["sweep"]["configuration"] == row["configuration"]]
+        tests = [m["test_accuracy"] for m in mine]
+        assert sorted(m["config"]["seed"] for m in mine) == [1000, 1001]
+        assert {m["spec"]["layers"][-2]["rate"] for m in mine} == {row["dropout1.rate"]}
+        assert row["test_n"] == row["finished"] == 2
+        assert row["test_mean"] == pytest.approx(sum(tests) / 2)
+        assert row["test_std"] == pytest.approx(abs(tests[0] - tests[1]) / 2**0.5)
+    assert {m["sweep"]["id"] for m in metas} == {out["sweep"]}
+    csv_rows = list(csv.DictReader(table.open()))
+    assert [r["configuration"] for r in csv_rows] == [r["configuration"] for r in rows]
+    assert float(csv_rows[0]["test_mean"]) == pytest.approx(rows[0]["test_mean"])
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--set", "dropout3.rate=0.1"], "model1 has no layer 'dropout3'"),
+        (["--set", "conv1.rate=0.1"], "has no setting 'rate'"),
+        (["--set", "dropout1.rate=0.1,x"], "'x' is not a number"),
+        (["--set", "dropout1.rate=1.5"], "dropout rate"),
+        (["--set", "colour=red"], "'colour' is not a setting"),
+        (["--set", "batch_size"], "KEY=VALUE1,VALUE2"),
+        (["--set", "batch_size=0,64"], "batch size must be"),
+        (["--set", "batch_size=32", "--set", "batch_size=64"], "set more than once"),
+        (
+            ["--set", "batch_size=" + ",".join(map(str, range(1, 16))), "--runs", "8"],
+            "limit is 100",
+        ),
+        (["--executor", "ray", "--ray-address", "auto", "--workers", "0"], "must be at least 1"),
+    ],
+)
+def test_sweep_refuses_bad_grids_before_anything_starts(
+    tmp_path: Path, args: list[str], needle: str
+) -> None:
+    assert_usage_error(cli(tmp_path, "sweep", "--arch", "model1", *args), needle)
+    assert list(tmp_path.iterdir()) == []  # no run was created
+
+
+def test_ray_asked_for_without_ray_installed(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray raises ImportError
+    args = (
+        "train",
+        "--arch",
+        "model1",
+        "--epochs",
+        "1",
+        "--train-limit",
+        "100",
+        "--executor",
+        "ray",
+    )
+    assert_usage_error(cli(tmp_path, *args), "Ray is not installed: pip install ray")
+    assert [p for p in tmp_path.iterdir() if p.is_dir()] == []  # no run was created
 
 
 # ----------------------------------------------------------------------------- bad arguments

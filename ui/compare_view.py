@@ -22,6 +22,7 @@ from fmnist_viz.compare import (
     welch_between,
 )
 from fmnist_viz.config import ConfigError
+from fmnist_viz.executors import ExecutorError
 from fmnist_viz.figures.curves import small_multiples
 from fmnist_viz.jobs import JobManager
 from fmnist_viz.repeats import MAX_REPEATS, queue_repeats
@@ -260,7 +261,7 @@ def repeat_view(jm: JobManager, series: Sequence[RunSeries]) -> None:
         template = [s for s in series if s.group == group][-1].run_id
         try:
             ids = queue_repeats(jm, state.owner(), template, n)
-        except (ConfigError, RunError, ValueError) as exc:
+        except (ConfigError, RunError, ValueError, ExecutorError) as exc:
             st.error(f"Cannot queue: {exc}")
             return
         st.session_state[FLASH_KEY] = f"Queued {len(ids)} run(s) of {group}."
