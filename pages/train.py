@@ -4,7 +4,6 @@ import streamlit as st
 
 from fmnist_viz.architectures import PRESETS, Summary, preset, summarize
 from fmnist_viz.budget import training_mb, training_problem
-from fmnist_viz.executors import ExecutorError
 from fmnist_viz.config import (
     BATCH_SIZE_CHOICES,
     EPOCHS_MAX,
@@ -19,6 +18,7 @@ from fmnist_viz.config import (
     ConfigError,
     TrainConfig,
 )
+from fmnist_viz.executors import ExecutorError
 from fmnist_viz.store import RunError
 from fmnist_viz.teaching import PAGE_INTROS, PRESET_STORIES
 from ui import layer_editor, live_panel, resources, state
