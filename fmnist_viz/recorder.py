@@ -85,9 +85,13 @@ class RunRecorder(Observer):
         )
 
     def on_start(self, info: StartInfo) -> None:
-        """Record the seed and the sizes of the split."""
+        """Record the seed, the sizes of the split and TensorFlow's thread count (0: its
+        default, every CPU)."""
+        import tensorflow as tf  # already loaded: the model is built
+
         self.store.update(
             self.run_id,
+            tf_threads=tf.config.threading.get_intra_op_parallelism_threads(),
             seed=info.seed,
             steps_per_epoch=info.steps_per_epoch,
             n_train=info.n_train,

@@ -29,6 +29,22 @@ def tiny_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunStore, dict[
 
 
 @pytest.fixture(scope="session")
+def ray_cluster() -> Iterator[Any]:
+    """One local Ray cluster of 2 CPUs for the whole session (starting one costs seconds)."""
+    import ray
+
+    root = str(Path(__file__).resolve().parents[1])  # workers import fmnist_viz from here
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        runtime_env={"env_vars": {"PYTHONPATH": root}},
+    )
+    yield ray
+    ray.shutdown()
+
+
+@pytest.fixture(scope="session")
 def shots() -> Path:
     """The folder the browser tests save their screenshots in (printed)."""
     from tests.browser_support import screenshot_folder
