@@ -7,11 +7,12 @@ repeats never duplicate a run and a group's seeds stay readable (1000, 1001, 100
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from fmnist_viz.compare import config_key
 from fmnist_viz.config import TrainConfig, is_int
-from fmnist_viz.store import RunError, RunStore
+from fmnist_viz.store import RunError, RunInfo, RunStore
 
 if TYPE_CHECKING:
     from fmnist_viz.jobs import JobManager
@@ -21,8 +22,13 @@ MAX_REPEATS = 10  # runs queued by one request
 
 def seeds_used(store: RunStore, key: str) -> list[int]:
     """Every seed (requested or drawn) of the store's runs with this configuration key."""
+    return run_seeds(store.list(), key)
+
+
+def run_seeds(runs: Iterable[RunInfo], key: str) -> list[int]:
+    """Every seed (requested or drawn) of the runs with this configuration key."""
     seeds = []
-    for run in store.list():
+    for run in runs:
         try:
             if run.damaged is None and config_key(run.meta) == key:
                 seeds += [run.get("seed"), (run.get("config") or {}).get("seed")]

@@ -241,6 +241,18 @@ def plan_sweep(
     return points
 
 
+def next_free_seed(store: RunStore, points: Sequence[SweepPoint]) -> int:
+    """The seed after the largest one any of the points' configurations has used in the store
+    (1 when none): a sweep repeated from the app adds runs instead of duplicating them."""
+    from fmnist_viz.compare import config_key
+    from fmnist_viz.repeats import run_seeds
+
+    keys = {config_key({"spec": p.spec, "config": p.config.to_dict()}) for p in points}
+    runs = store.list()
+    used = [seed for key in keys for seed in run_seeds(runs, key)]
+    return max(used, default=0) + 1
+
+
 def new_sweep_id() -> str:
     """A readable unique sweep id, e.g. 'sweep-20261126-0812-3fa2'."""
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
@@ -278,6 +290,16 @@ def sweep_runs(store: RunStore, sweep_id: str) -> list[dict[str, Any]]:
         if isinstance(marker, dict) and marker.get("id") == sweep_id:
             found.append(run.meta)
     return found
+
+
+def sweep_ids(store: RunStore) -> list[str]:
+    """The ids of the sweeps whose runs are in the store, newest first."""
+    found = []
+    for run in store.list():  # newest first
+        marker = run.get("sweep") if run.damaged is None else None
+        if isinstance(marker, dict) and isinstance(marker.get("id"), str):
+            found.append(marker["id"])
+    return list(dict.fromkeys(found))
 
 
 def sweep_table(metas: Sequence[dict[str, Any]]) -> pd.DataFrame:

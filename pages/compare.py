@@ -1,4 +1,5 @@
-"""Compare: learning curves of several runs side by side, repeated-run statistics, Repeat N."""
+"""Compare: learning curves of several runs side by side, repeated-run statistics, Repeat N,
+and sweeps over settings."""
 
 import streamlit as st
 
@@ -6,7 +7,7 @@ from fmnist_viz.compare import group_names, load_series, study_references
 from fmnist_viz.figures.curves import gap_chart, group_colors, overlay_curves
 from fmnist_viz.teaching import PAGE_INTROS
 from ui import compare_view as view
-from ui import resources, state
+from ui import resources, state, sweep_form
 from ui.shell import ensure_shell
 
 ensure_shell()
@@ -16,17 +17,27 @@ jm = resources.job_manager()
 st.title("Compare")
 st.caption(PAGE_INTROS["compare"])
 
+
+def sweep_section() -> None:
+    """The Sweep form and the table of a sweep."""
+    st.subheader("Sweep settings")
+    sweep_form.sweep_form(jm)
+    sweep_form.sweep_results(store)
+
+
 every, skipped = load_series(store, view.comparable_ids(store))
 for message in skipped:
     st.warning(message)
 if not every:
-    st.info("No run has a completed epoch yet. Train one on the Train page.")
+    st.info("No run has a completed epoch yet. Train one on the Train page, or sweep below.")
+    sweep_section()
     view.jobs_view(jm)
     st.stop()
 
-series = view.pick_runs(every, state.active_runs(store))
+series = view.pick_runs(every, state.active_runs(store), sweep_form.followed())
 if not series:
     st.info("Choose at least one run above.")
+    sweep_section()
     view.jobs_view(jm)
     st.stop()
 
@@ -87,6 +98,7 @@ view.welch_view(series)
 
 st.subheader("Repeat a configuration")
 view.repeat_view(jm, series)
+sweep_section()
 view.jobs_view(jm)
 
 resources.warm_up()  # after the page is drawn: TensorFlow loads for the inside pages

@@ -194,7 +194,13 @@ def test_compare_whole_group_and_individual_runs(env: RunStore, runs: dict[str, 
     assert len(run_lines) == 14  # seven runs, training and validation each
     gap = next(f for f in _figures(at) if _title(f).startswith("Generalisation gap"))
     names = [f"{m} seed {i}" for m in ("model1", "model2") for i in (1, 2, 3)]
-    assert sorted(t["name"] for t in gap["data"]) == sorted([*names, "stopped run"])
+    ours = [t["name"] for t in gap["data"] if not t["name"].startswith("Study")]
+    assert sorted(ours) == sorted([*names, "stopped run"])
+    study = [t["name"] for t in gap["data"] if t["name"].startswith("Study")]
+    assert study == [
+        "Study Model 1 (10 logged runs) · gap ± std",
+        "Study Model 1 (10 logged runs) · gap (mean)",
+    ]  # Model 1's runs are on the study's protocol, Model 2's are not
 
 
 def test_repeat_queues_new_seeds_and_adds_them_when_done(
@@ -294,3 +300,63 @@ def test_evaluate_says_a_stopped_run_has_no_predictions(
     assert "stopped before the end" in text
     assert not at.get("plotly_chart")
     assert at.selectbox(key="run_choice").value == runs["stopped"]  # another can still be picked
+
+
+# ---------------------------------------------------------------- Sweep
+
+
+def _sweep_widgets(at: AppTest, archs: list[str], sets: str, runs: int, epochs: int, subset: int):
+    """Fill in the Sweep form and run the page."""
+    at.multiselect(key="cmp_sweep_archs").set_value(archs)
+    at.text_area(key="cmp_sweep_sets").set_value(sets)
+    at.number_input(key="cmp_sweep_runs").set_value(runs)
+    at.number_input(key="cmp_sweep_epochs").set_value(epochs)
+    at.number_input(key="cmp_sweep_subset").set_value(subset).run()
+
+
+def test_sweep_form_refuses_a_bad_grid_with_the_reason(env: RunStore, runs: dict[str, str]) -> None:
+    at = _app("pages/compare.py")
+    assert "12 runs: 6 configuration(s) × seeds 1–2" in texts(at)  # the default: 2 models × 3
+    at.text_area(key="cmp_sweep_sets").set_value("dropout2.rate=0.1").run()
+    assert [e.value for e in at.error] == [
+        "Cannot sweep: dropout2.rate: model1 has no layer 'dropout2' (its layers: conv1, pool1, "
+        "conv2, pool2, flatten, dense1, dropout1, output)"
+    ]
+    assert at.button(key="cmp_sweep_go").disabled
+    at.multiselect(key="cmp_sweep_archs").set_value(["model2"]).run()  # model2 has a dropout2
+    assert not at.error and not at.button(key="cmp_sweep_go").disabled
+
+
+def test_sweep_queues_the_grid_and_its_runs_join_the_charts(
+    env: RunStore, runs: dict[str, str]
+) -> None:
+    at = _app("pages/compare.py")
+    _sweep_widgets(at, ["model1"], "dropout1.rate=0.2,0.4", runs=1, epochs=1, subset=200)
+    assert "2 runs: 2 configuration(s) × seeds 1–1" in texts(at)
+    at.button(key="cmp_sweep_go").click().run()
+    assert not at.exception, at.exception
+    new = [r for r in env.list() if r.id not in runs.values()]
+    assert sorted(r.get("sweep")["configuration"] for r in new) == [
+        "model1 · dropout1.rate=0.2",
+        "model1 · dropout1.rate=0.4",
+    ]
+    assert {r.get("owner") for r in new} == {at.session_state["owner"]}
+    assert {r.get("config")["seed"] for r in new} == {1}
+    assert any(s.startswith("Queued sweep sweep-") for s in texts(at).splitlines())
+
+    wait_until(
+        lambda: all(env.load(r.id).status == "finished" for r in new), 120, "the sweep to end"
+    )
+    at.run()
+    picked = at.multiselect(key="cmp_pick").value
+    assert all(r.id in picked for r in new)  # followed: they joined the selection
+    table = _table(at, "test_mean").set_index("configuration")
+    for r in new:
+        row = table.loc[r.get("sweep")["configuration"]]
+        assert (row["runs"], row["finished"], row["test_n"]) == (1, 1, 1)
+        assert row["test_mean"] == pytest.approx(env.load(r.id).get("test_accuracy"))
+    # the same sweep again continues the seeds instead of repeating runs
+    # the same sweep again (a new visit) continues the seeds instead of repeating runs
+    again = _app("pages/compare.py")
+    _sweep_widgets(again, ["model1"], "dropout1.rate=0.2,0.4", runs=1, epochs=1, subset=200)
+    assert "2 runs: 2 configuration(s) × seeds 2–2" in texts(again)

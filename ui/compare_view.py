@@ -65,15 +65,22 @@ def _default_ids(series: Sequence[RunSeries], active: list[str]) -> list[str]:
     return [a for a in active if a in ids] or [s.run_id for s in finished_only(series)]
 
 
-def _with_new_finished(series: Sequence[RunSeries], picked: list[str]) -> list[str]:
-    """Add runs that finished since the last look and share a configuration with picked ones."""
+def _with_new_finished(
+    series: Sequence[RunSeries], picked: list[str], follow: set[str]
+) -> list[str]:
+    """Add runs that finished since the last look and share a configuration with picked ones,
+    or that this session queued to follow (a sweep's runs)."""
     finished = {s.run_id for s in finished_only(series)}
     known = st.session_state.get(KNOWN_KEY)
     st.session_state[KNOWN_KEY] = finished
     if known is None:
         return picked
     keys = {s.key for s in series if s.run_id in picked}
-    fresh = [s.run_id for s in series if s.run_id in finished - known and s.key in keys]
+    fresh = [
+        s.run_id
+        for s in series
+        if s.run_id in finished - known and (s.key in keys or s.run_id in follow)
+    ]
     return picked + [i for i in fresh if i not in picked]
 
 
@@ -98,14 +105,17 @@ def _group_helper(series: Sequence[RunSeries]) -> None:
     c3.button("Only this group", key="cmp_group_only", on_click=_set_group, args=(members, True))
 
 
-def pick_runs(series: Sequence[RunSeries], active: list[str]) -> list[RunSeries]:
-    """Draw the run picker (default: active runs, else all finished); return the chosen runs."""
+def pick_runs(
+    series: Sequence[RunSeries], active: list[str], follow: set[str] | None = None
+) -> list[RunSeries]:
+    """Draw the run picker (default: active runs, else all finished); return the chosen runs.
+    Runs in follow join the selection when they finish."""
     by_id = {s.run_id: s for s in series}
     saved = st.session_state.get(PICK_KEY, st.session_state.get(SAVED_KEY))
     if saved is None:
         saved = _default_ids(series, active)
     picked = [i for i in saved if i in by_id]
-    st.session_state[PICK_KEY] = _with_new_finished(series, picked)
+    st.session_state[PICK_KEY] = _with_new_finished(series, picked, follow or set())
     chosen = st.multiselect(
         "Runs to compare (sorted by configuration)",
         [s.run_id for s in _grouped(series)],
