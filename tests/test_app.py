@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -72,6 +74,20 @@ def test_stop_ends_the_job_as_stopped(env: RunStore) -> None:
     _poll(at, env, run_id, {"stopped"}, timeout=30)
     assert env.load(run_id).status == "stopped"
     assert "Stopped after" in texts(at)
+
+
+def test_ray_asked_for_without_ray_says_so_and_starts_nothing(
+    env: RunStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FMNIST_EXECUTOR", "ray")
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray raises ImportError
+    at = _app("pages/train.py")
+    _start_tiny(at)
+    assert [e.value for e in at.error] == [
+        "Cannot start: Ray is not installed: pip install ray (or run on the local executor, "
+        "the default)"
+    ]
+    assert env.list() == []
 
 
 def test_invalid_custom_layer_shows_message_and_starts_nothing(env: RunStore) -> None:
