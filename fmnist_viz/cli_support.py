@@ -16,6 +16,7 @@ class Parser(argparse.ArgumentParser):
     """An argument parser whose errors are UsageErrors (one line, exit 2)."""
 
     def error(self, message: str) -> NoReturn:
+        """Raise the parse error as a UsageError instead of printing usage and exiting."""
         raise UsageError(message)
 
 

@@ -152,7 +152,7 @@ def test_runs_empty_store(tmp_path: Path) -> None:
 
 
 def test_reproduce_json(tmp_path: Path) -> None:
-    args = ("--runs", "2", "--epochs", "1", "--train-limit", "200", "--json")
+    args = ("--runs", "2", "--epochs", "1", "--train-limit", "200", "--workers", "2", "--json")
     out = ok_json(cli(tmp_path, "reproduce", "--arch", "model1", "model2", *args))
     assert set(out["groups"]) == {"model1", "model2"}
     for key, group in out["groups"].items():
@@ -187,13 +187,34 @@ def test_reproduce_compares_protocol_runs_with_the_logged_runs() -> None:
     assert _versus_study("original", ours, comparable=True) is None  # not logged
 
 
+# ----------------------------------------------------------------------------- export
+
+
+def test_export_keras_and_json_and_back(tmp_path: Path) -> None:
+    from fmnist_viz.export import keras_code, spec_json
+
+    code = cli(tmp_path, "export", "--arch", "model2")
+    assert code.returncode == 0 and code.stdout == keras_code(arch.preset("model2"))
+    spec_file = tmp_path / "mine.json"
+    spec_file.write_text(json.dumps(SPEC))
+    exported = cli(tmp_path, "export", "--arch", str(spec_file), "--format", "json")
+    assert exported.returncode == 0
+    assert exported.stdout == spec_json(SPEC) + "\n"
+    again = tmp_path / "again.json"
+    again.write_text(exported.stdout)  # the exported JSON is a spec the CLI reads back
+    summary = ok_json(cli(tmp_path, "summary", "--arch", str(again), "--json"))
+    assert summary["total_params"] == arch.summarize(SPEC).total_params
+    assert_usage_error(cli(tmp_path, "export", "--arch", "model2", "--format", "onnx"), "onnx")
+
+
 # ----------------------------------------------------------------------------- sweep
 
 
 def test_sweep_table_csv_and_run_markers(tmp_path: Path) -> None:
     runs_dir, table = tmp_path / "runs", tmp_path / "out" / "sweep.csv"
     table.parent.mkdir()
-    args = ("--runs", "2", "--epochs", "1", "--train-limit", "200", "--csv", str(table))
+    args = ("--runs", "2", "--epochs", "1", "--train-limit", "200", "--workers", "2")
+    args += ("--csv", str(table))
     out = ok_json(
         cli(
             runs_dir, "sweep", "--arch", "model1", "--set", "dropout1.rate=0.2,0.6", *args, "--json"
