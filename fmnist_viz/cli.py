@@ -1,4 +1,4 @@
-"""Command line: `python -m fmnist_viz summary|train|reproduce|sweep|runs`.
+"""Command line: `python -m fmnist_viz summary|train|reproduce|sweep|export|runs`.
 
 Bad arguments give a one-line error and exit code 2, never a traceback.
 """
@@ -16,6 +16,7 @@ from fmnist_viz.cli_support import Parser, UsageError, fmt, positive, print_json
 from fmnist_viz.cli_training import add_training_options, cmd_train
 from fmnist_viz.config import ConfigError
 from fmnist_viz.executors import ExecutorError
+from fmnist_viz.export import EXPORT_FORMATS, keras_code, spec_json
 from fmnist_viz.study_log import StudyLogError
 from fmnist_viz.sweep import MAX_SWEEP_RUNS, SweepError
 
@@ -60,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", metavar="PATH", help="write the table as CSV ('-': stdout)")
     add_training_options(p)
 
+    p = sub.add_parser("export", help="the architecture as runnable Keras code or spec JSON")
+    p.add_argument("--arch", required=True, help=arch_help)
+    p.add_argument("--format", choices=EXPORT_FORMATS, default="keras")
+
     p = sub.add_parser("runs", help="list saved runs")
     p.add_argument("--runs-dir")
     p.add_argument("--json", action="store_true")
@@ -100,6 +105,14 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Print the architecture as a Keras script or as normalised spec JSON."""
+    spec = load_spec(args.arch)
+    text = keras_code(spec) if args.format == "keras" else spec_json(spec) + "\n"
+    sys.stdout.write(text)
+    return 0
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
     """List the saved runs with status and metrics; damaged ones with the reason."""
     from fmnist_viz.store import RunStore
@@ -133,6 +146,7 @@ COMMANDS = {
     "train": cmd_train,
     "reproduce": cmd_reproduce,
     "sweep": cmd_sweep,
+    "export": cmd_export,
     "runs": cmd_runs,
 }
 

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from fmnist_viz.export import run_zip
 from fmnist_viz.store import ACTIVE, RunError, RunInfo
 from fmnist_viz.teaching import PAGE_INTROS
 from ui import resources, state
@@ -97,6 +98,20 @@ if usable:
                 st.rerun()
             except RunError as exc:
                 st.error(str(exc))
+    if len(chosen) == 1:
+        try:
+            archive = run_zip(store, chosen[0].id)
+        except (RunError, OSError) as exc:
+            st.caption(f"Cannot pack this run: {exc}")
+        else:
+            st.download_button(
+                f"Download {chosen[0].name} (.zip: model, history, run.json)",
+                archive,
+                file_name=f"{chosen[0].id}.zip",
+                mime="application/zip",
+                key="run_zip",
+                on_click="ignore",
+            )
     if len(changeable) < len(chosen):
         st.caption("Runs still training, or made in another session, cannot be changed here.")
 

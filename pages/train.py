@@ -21,7 +21,7 @@ from fmnist_viz.config import (
 from fmnist_viz.executors import ExecutorError
 from fmnist_viz.store import RunError
 from fmnist_viz.teaching import PAGE_INTROS, PRESET_STORIES
-from ui import layer_editor, live_panel, resources, state
+from ui import layer_editor, live_panel, resources, spec_transfer, state
 from ui.shell import ensure_shell
 
 ensure_shell()
@@ -109,6 +109,7 @@ with setup:
             memory_note(summary, DEFAULTS.batch_size, jm.memory_limit_mb)
         for note in (i for i in summary.issues if i.level == "note"):
             st.info(note.message)
+        spec_transfer.export_import(spec, summary)
 
     with right, st.form("settings"):
         st.markdown("**Training settings** (defaults: the study's protocol)")

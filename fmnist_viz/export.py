@@ -1,0 +1,156 @@
+"""Taking a model out of the app: runnable Keras code that builds the same layers, the spec as
+JSON (and reading one back), and a run as a zip of its model, history and run.json.
+
+The generated script builds the model exactly as `architectures.build_model` does (the same
+layer types, settings, names and the Flatten added before the first Dense), so its parameter
+count and layer settings equal the app's.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from typing import Any
+
+from fmnist_viz import IMAGE_SHAPE
+from fmnist_viz.architectures import (
+    SpecError,
+    normalize,
+    summarize,
+    to_json,
+    with_auto_flatten,
+)
+from fmnist_viz.architectures.build import _model_name
+from fmnist_viz.architectures.spec import parse_spec_json
+from fmnist_viz.config import TrainConfig
+from fmnist_viz.store import HISTORY_FILE, MODEL_FILE, RUN_FILE, RunError, RunStore
+
+EXPORT_FORMATS = ("keras", "json")
+RUN_ZIP_FILES = (MODEL_FILE, HISTORY_FILE, RUN_FILE)
+
+
+def _checked(spec: dict[str, Any]) -> dict[str, Any]:
+    """The normalised spec with its automatic Flatten; SpecError when it cannot be built."""
+    summary = summarize(spec)
+    if not summary.ok:
+        raise SpecError(summary.errors)
+    flattened, _ = with_auto_flatten(normalize(spec))
+    return flattened
+
+
+def _q(text: Any) -> str:
+    """A Python string literal in double quotes."""
+    return json.dumps(str(text))
+
+
+def _layer_call(layer: dict[str, Any]) -> str:
+    """The Keras constructor call of one normalised layer (as build_model makes it)."""
+    kind, name = layer["type"], _q(layer["name"])
+    if kind == "conv2d":
+        return (
+            f"layers.Conv2D({layer['filters']}, {layer['kernel_size']}, "
+            f"strides={layer['strides']}, padding={_q(layer['padding'])}, "
+            f"activation={_q(layer['activation'])}, name={name})"
+        )
+    if kind in ("maxpool2d", "avgpool2d"):
+        cls = "MaxPooling2D" if kind == "maxpool2d" else "AveragePooling2D"
+        return (
+            f"layers.{cls}({layer['pool_size']}, strides={layer.get('strides')!r}, "
+            f"padding={_q(layer['padding'])}, name={name})"
+        )
+    if kind == "dropout":
+        return f"layers.Dropout({float(layer['rate'])!r}, name={name})"
+    if kind == "batchnorm":
+        return f"layers.BatchNormalization(name={name})"
+    if kind == "flatten":
+        return f"layers.Flatten(name={name})"
+    return f"layers.Dense({layer['units']}, activation={_q(layer['activation'])}, name={name})"
+
+
+def _docstring_safe(text: str) -> str:
+    """Text that cannot end or escape the generated module docstring."""
+    return "".join(c for c in text if c.isprintable()).replace("\\", "/").replace('"', "'")
+
+
+def keras_code(spec: dict[str, Any], config: TrainConfig | None = None) -> str:
+    """A standalone Python script that builds the spec's model with Keras 3 and, run as a
+    program, prints its summary. config: the training settings its compile() uses (default:
+    the study's protocol). SpecError when the spec cannot be built."""
+    checked = _checked(spec)
+    config = config or TrainConfig()
+    title = _docstring_safe(str(spec.get("title") or checked["name"]))
+    total = summarize(spec).total_params
+    body = "\n".join(f"    x = {_layer_call(layer)}(x)" for layer in checked["layers"])
+    optimizers = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
+    opt_args = f"learning_rate={config.learning_rate!r}"
+    if config.optimizer == "sgd":
+        opt_args += f", momentum={config.momentum!r}"
+    return f'''"""{title}: a CNN for Fashion-MNIST, exported by the Fashion-MNIST CNN Explorer.
+
+{len(checked["layers"])} layers, {total:,} parameters. Run it to print the summary:
+    python {_model_name(checked["name"])}.py
+"""
+
+import keras
+from keras import layers
+
+
+def build_model() -> keras.Model:
+    """The model, uncompiled: 28x28 grey images in, 10 class probabilities out."""
+    inputs = keras.Input({tuple(IMAGE_SHAPE)!r}, name="image")
+    x = inputs
+{body}
+    return keras.Model(inputs, x, name={_q(_model_name(checked["name"]))})
+
+
+def compile_model(model: keras.Model) -> keras.Model:
+    """Compile as the app trains: {config.optimizer} at {config.learning_rate:g}, categorical
+    cross-entropy on one-hot labels, batch size {config.batch_size}, {config.epochs} epochs."""
+    model.compile(
+        optimizer=keras.optimizers.{optimizers[config.optimizer]}({opt_args}),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+if __name__ == "__main__":
+    build_model().summary()
+'''
+
+
+def spec_json(spec: dict[str, Any]) -> str:
+    """The spec, normalised (every setting written out), as JSON; SpecError when invalid."""
+    summary = summarize(spec)
+    if not summary.ok:
+        raise SpecError(summary.errors)
+    return to_json(normalize(spec))
+
+
+def import_spec(data: str | bytes, where: str = "Cannot read the spec file") -> dict[str, Any]:
+    """A spec from JSON text (an upload): normalised and validated; SpecError with the
+    validator's plain-language reasons otherwise (size and layer count bounded first)."""
+    spec = normalize(parse_spec_json(data, where))
+    summary = summarize(spec)
+    if not summary.ok:
+        raise SpecError(summary.errors)
+    return spec
+
+
+def run_zip(store: RunStore, run_id: str) -> bytes:
+    """A zip of the run's model.keras, history.csv and run.json (those it has) in a folder
+    named after the run; RunError when the run cannot be read or has none of them."""
+    folder = store.path(run_id)
+    store.load(run_id)  # RunError for a missing run
+    buffer = io.BytesIO()
+    found = 0
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in RUN_ZIP_FILES:
+            path = folder / name
+            if path.is_file():
+                archive.write(path, f"{run_id}/{name}")
+                found += 1
+    if not found:
+        raise RunError(f"Run {run_id} has none of {', '.join(RUN_ZIP_FILES)}")
+    return buffer.getvalue()
