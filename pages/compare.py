@@ -3,6 +3,7 @@ and sweeps over settings."""
 
 import streamlit as st
 
+from fmnist_viz.chart_text import curves_summary, gap_summary
 from fmnist_viz.compare import group_names, load_series, study_references
 from fmnist_viz.figures.curves import gap_chart, group_colors, overlay_curves
 from fmnist_viz.teaching import PAGE_INTROS
@@ -61,6 +62,7 @@ for metric in ("accuracy", "loss"):
         ),
         key=f"cmp_overlay_{metric}",
     )
+    st.caption(curves_summary(series, metric))
 if references:
     st.caption(
         "Grey: the study's own 10 logged runs per model (mean ± std per epoch; its log has no "
@@ -80,9 +82,11 @@ by = c2.radio(
     key="cmp_sm_by",
 )
 st.plotly_chart(view.multiples(series, metric, by, colors), key="cmp_multiples")
+st.caption(curves_summary(series, metric))
 
 st.subheader("Generalisation gap")
 st.plotly_chart(gap_chart(series, bands=not show_runs, colors=colors, study=True), key="cmp_gap")
+st.caption(gap_summary(series))
 st.caption(
     "Training minus validation accuracy after each epoch. A curve that keeps rising means the "
     "model learns the training images better than it generalises: over-fitting."

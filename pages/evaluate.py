@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from fmnist_viz.chart_text import confusion_summary, per_class_summary
 from fmnist_viz.evaluation import (
     confusion_from_predictions,
     misclassified,
@@ -56,6 +57,7 @@ for i, (column, (info, _), confusion) in enumerate(
     column.plotly_chart(
         confusion_heatmap(confusion, normalize=normalize, title=title), key=f"eval_confusion_{i}"
     )
+    column.caption(confusion_summary(confusion))
 
 per_class = [normalize_rows(c).diagonal() for c in confusions]
 st.plotly_chart(
@@ -65,6 +67,13 @@ st.plotly_chart(
         labels=(info_a.name, info_b.name if info_b else ""),
     ),
     key="eval_per_class",
+)
+st.caption(
+    per_class_summary(
+        per_class[0],
+        per_class[1] if len(per_class) > 1 else None,
+        labels=(info_a.name, info_b.name if info_b else ""),
+    )
 )
 
 st.subheader("Most confused classes")

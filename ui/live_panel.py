@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from fmnist_viz.chart_text import history_summary
 from fmnist_viz.figures.live import live_curves
 from fmnist_viz.jobs import JobManager
 from fmnist_viz.run_files import BatchTail
@@ -72,6 +73,7 @@ def _panel(jm: JobManager, run_id: str) -> None:
     steps = int(meta.get("steps_per_epoch") or 1)
     epochs = int(meta.get("config", {}).get("epochs") or 1)
     st.plotly_chart(live_curves(rows, history, steps, epochs), key="live_curves")
+    st.caption(history_summary(history))
 
 
 def _outcome(jm: JobManager, meta: dict, run_id: str) -> None:
