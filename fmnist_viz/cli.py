@@ -11,13 +11,11 @@ import sys
 from collections.abc import Sequence
 
 from fmnist_viz.architectures import PRESETS, SpecError, load_spec, summarize
-from fmnist_viz.cli_study import cmd_reproduce, cmd_sweep
 from fmnist_viz.cli_support import Parser, UsageError, fmt, positive, print_json, run_row
 from fmnist_viz.cli_training import add_training_options, cmd_train
 from fmnist_viz.config import ConfigError
 from fmnist_viz.executors import ExecutorError
 from fmnist_viz.export import EXPORT_FORMATS, keras_code, spec_json
-from fmnist_viz.study_log import StudyLogError
 from fmnist_viz.sweep import MAX_SWEEP_RUNS, SweepError
 
 
@@ -105,6 +103,20 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    """The study's experiment (see cli_study; pandas and scipy load only for it)."""
+    from fmnist_viz.cli_study import cmd_reproduce as run
+
+    return run(args)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """A sweep of settings (see cli_study)."""
+    from fmnist_viz.cli_study import cmd_sweep as run
+
+    return run(args)
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """Print the architecture as a Keras script or as normalised spec JSON."""
     spec = load_spec(args.arch)
@@ -168,7 +180,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         RunError,
         SweepError,
         ExecutorError,
-        StudyLogError,
     ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -8,6 +8,7 @@ two, and per model ours against the study's logged runs when the protocol and da
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from fmnist_viz.atomic import write_bytes_atomic
-from fmnist_viz.cli_support import fmt, print_json, run_row
+from fmnist_viz.cli_support import UsageError, fmt, print_json, run_row
 from fmnist_viz.cli_training import (
     CLI_OWNER,
     FIRST_SEED,
@@ -155,7 +156,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     def plan(specs: dict[str, dict[str, Any]], limit: int) -> None:
         keyed = {arch_key(a, s): s for a, s in specs.items()}
+        if len(keyed) < len(specs):
+            raise UsageError(
+                "two architectures have the same name: give each spec file its own 'name'"
+            )
         planned.extend(plan_sweep(keyed, axes, config_of(args, base), args.runs, base, limit))
+        if args.csv and args.csv != "-":
+            check_csv_path(Path(args.csv))
 
     ready = prepare(args, args.arch, [base], check=plan)
     points = planned
@@ -168,13 +175,24 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     run_jobs(args, ready, [], submit=submit)
     table = sweep_table(sweep_runs(ready.store, sweep["id"]))
-    if args.csv:
-        _write_csv(table, args.csv)
     if args.json:
         print_json({"sweep": sweep["id"], "configurations": table.to_dict(orient="records")})
-        return 0
-    _print_sweep(sweep["id"], table)
+    else:
+        _print_sweep(sweep["id"], table)
+    if args.csv:
+        _write_csv(table, args.csv)
     return 0
+
+
+def check_csv_path(path: Path) -> None:
+    """UsageError unless the table can be written there (checked before any run starts)."""
+    if path.is_dir():
+        raise UsageError(f"--csv {path}: is a folder; name a file")
+    folder = path.parent
+    if not folder.is_dir():
+        raise UsageError(f"--csv {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"--csv {path}: the folder {folder} is not writable")
 
 
 def _write_csv(table: pd.DataFrame, path: str) -> None:
@@ -183,7 +201,10 @@ def _write_csv(table: pd.DataFrame, path: str) -> None:
     if path == "-":
         sys.stdout.write(text)
         return
-    write_bytes_atomic(Path(path), text.encode())
+    try:
+        write_bytes_atomic(Path(path), text.encode())
+    except OSError as exc:  # changed since the check: the table above is still printed
+        raise UsageError(f"Cannot write the table to {path}: {exc}") from exc
     print(f"table: {path}", file=sys.stderr)
 
 

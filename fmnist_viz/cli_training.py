@@ -118,7 +118,7 @@ def prepare(
     for seed in seeds:
         config_of(args, seed)
     limit = memory_limit_mb(args.memory_limit_mb)
-    for spec in specs.values():
+    for spec in specs.values() if check is None else ():  # a sweep checks each planned run
         check_training(spec, args.batch_size, limit)
     if chosen_executor(args.executor, args.ray_address) == "ray":
         import_ray()  # ExecutorError with the install hint

@@ -15,8 +15,6 @@ from abc import ABC, abstractmethod
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from fmnist_viz.worker import init_worker, run_job
-
 EXECUTORS = ("local", "ray")
 EXECUTOR_ENV = "FMNIST_EXECUTOR"  # local (default) or ray
 RAY_ADDRESS_ENV = "FMNIST_RAY_ADDRESS"  # an existing Ray cluster (implies the ray executor)
@@ -90,6 +88,8 @@ class LocalExecutor(JobExecutor):
         self._pool: ProcessPoolExecutor | None = None
 
     def _get_pool(self) -> ProcessPoolExecutor:
+        from fmnist_viz.worker import init_worker  # TensorFlow-side modules load on first use
+
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.max_parallel,
@@ -101,20 +101,26 @@ class LocalExecutor(JobExecutor):
 
     def submit(self, root: str, run_id: str, data_dir: str | None) -> Future:
         """Queue run_job in the pool (a pool broken by a crashed worker is replaced, once)."""
+        from fmnist_viz.worker import run_job
+
         with self._lock:
             try:
-                future = self._get_pool().submit(run_job, root, run_id, data_dir)
+                pool = self._get_pool()
+                future = pool.submit(run_job, root, run_id, data_dir)
             except (BrokenProcessPool, RuntimeError):
                 self._pool = None
-                future = self._get_pool().submit(run_job, root, run_id, data_dir)
-        future.add_done_callback(self._forget_broken_pool)
+                pool = self._get_pool()
+                future = pool.submit(run_job, root, run_id, data_dir)
+        future.add_done_callback(lambda done: self._forget_broken_pool(pool, done))
         return future
 
-    def _forget_broken_pool(self, future: Future) -> None:
-        """A worker died: the pool cannot take more work, the next submit starts a new one."""
+    def _forget_broken_pool(self, pool: ProcessPoolExecutor, future: Future) -> None:
+        """A worker died: that pool cannot take more work, the next submit starts a new one
+        (a newer pool that replaced it already is kept)."""
         if not future.cancelled() and isinstance(future.exception(), BrokenProcessPool):
             with self._lock:
-                self._pool = None
+                if self._pool is pool:
+                    self._pool = None
 
     def withdraw(self, future: Future) -> bool:
         """Cancel a job still waiting in the pool's queue."""
@@ -137,12 +143,12 @@ class LocalExecutor(JobExecutor):
 def chosen_executor(kind: str | None = None, address: str | None = None) -> str:
     """The executor kind asked for: the argument, else FMNIST_EXECUTOR, else 'ray' when a Ray
     address is set, else 'local'. ExecutorError for an unknown kind."""
+    if kind == "local" and address:  # both given explicitly
+        raise ExecutorError("A Ray address was given with the local executor; use --executor ray")
     address = address or os.environ.get(RAY_ADDRESS_ENV) or None
     kind = kind or os.environ.get(EXECUTOR_ENV) or ("ray" if address else "local")
     if kind not in EXECUTORS:
         raise ExecutorError(f"Unknown executor {kind!r}; use one of {', '.join(EXECUTORS)}")
-    if kind == "local" and address:
-        raise ExecutorError("A Ray address was given with the local executor; use --executor ray")
     return kind
 
 

@@ -208,11 +208,11 @@ class JobManager:
         status = self._status(run_id)
         if status not in ACTIVE:
             return False
-        # a queued job is withdrawn (it never starts; _settle marks it stopped); the STOP file
-        # stops a running one, and one that was starting at this very moment
+        # the STOP file stops a running job (and one starting at this very moment); a queued
+        # one is withdrawn as well (it never starts; _settle marks it stopped)
+        self.store.request_stop(run_id)
         if status == "queued":
             self._withdraw_if_queued(run_id)
-        self.store.request_stop(run_id)
         return True
 
     def _withdraw_if_queued(self, run_id: str) -> bool:
@@ -226,10 +226,12 @@ class JobManager:
         with self._lock:
             order = list(self._order)
         for run_id in order:
-            if self._status(run_id) in ACTIVE:
-                self._withdraw_if_queued(run_id)
+            status = self._status(run_id)
+            if status in ACTIVE:
                 with contextlib.suppress(OSError, RunError):
                     self.store.request_stop(run_id)
+                if status == "queued":
+                    self._withdraw_if_queued(run_id)
 
     def shutdown(self, wait: bool = False) -> None:
         """Stop every job and the worker processes (server shutdown, tests)."""

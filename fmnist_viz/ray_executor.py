@@ -19,7 +19,6 @@ from typing import Any
 
 from fmnist_viz.atomic import write_bytes_atomic
 from fmnist_viz.executors import ExecutorError, JobExecutor
-from fmnist_viz.worker import init_worker, run_job
 
 RAY_MISSING = "Ray is not installed: pip install ray (or run on the local executor, the default)"
 PROBE_TIMEOUT_S = 120.0  # a node that cannot run a zero-CPU task in this time is unusable
@@ -42,6 +41,8 @@ def _package_parent() -> str:
 
 def job_task(root: str, run_id: str, data_dir: str | None, threads: int) -> str:
     """The Ray task of one job: TensorFlow threads from the task's CPUs, then run_job."""
+    from fmnist_viz.worker import init_worker, run_job
+
     init_worker(threads)
     return run_job(root, run_id, data_dir)
 
@@ -115,6 +116,12 @@ class RayExecutor(JobExecutor):
             probes.append((node.get("NodeManagerAddress", "?"), name, ref))
         if not probes:
             raise ExecutorError("The Ray cluster has no alive node with CPUs")
+        largest = max(int(n["Resources"].get("CPU", 0)) for n in self._nodes())
+        if self.cpus_per_job > largest:
+            raise ExecutorError(
+                f"{self.cpus_per_job} CPUs per training, but the largest Ray node has {largest}: "
+                "the trainings could never start"
+            )
         for address, name, ref in probes:
             self._check_probe(root, address, name, token, ref)
         self._checked.add(root)
@@ -148,11 +155,17 @@ class RayExecutor(JobExecutor):
     # ------------------------------------------------------------ jobs
 
     def submit(self, root: str, run_id: str, data_dir: str | None) -> Future:
-        """Queue one job as a task; the returned future mirrors the task's end."""
-        self.check_store(root)
-        ref = self._job.options(num_cpus=self.cpus_per_job).remote(
-            root, run_id, data_dir, self.cpus_per_job
-        )
+        """Queue one job as a task; the returned future mirrors the task's end.
+        ExecutorError for the runs-folder check or any error of the Ray cluster."""
+        try:
+            self.check_store(root)
+            ref = self._job.options(num_cpus=self.cpus_per_job).remote(
+                root, run_id, data_dir, self.cpus_per_job
+            )
+        except self.ray.exceptions.RayError as exc:
+            raise ExecutorError(
+                f"The Ray cluster refused the job: {type(exc).__name__}: {exc}"
+            ) from exc
         future: Future = Future()
         with self._lock:
             self._refs[future] = ref
@@ -186,13 +199,15 @@ class RayExecutor(JobExecutor):
         return True
 
     def shutdown(self, wait: bool = False) -> None:
-        """Cancel queued tasks; stop the local Ray this executor started."""
+        """Wait for the tasks (when wait) and stop the local Ray this executor started.
+
+        Nothing is cancelled here: the job manager has already withdrawn the queued jobs and
+        asked the running ones to stop through their STOP files (cancelling a running task
+        would interrupt it before it records how it ended)."""
         with self._lock:
             refs = list(self._refs.values())
         if wait and refs:
             self.ray.wait(refs, num_returns=len(refs))
-        for ref in refs:
-            self.ray.cancel(ref)
         if self.owns_ray and self.ray.is_initialized():
             self.ray.shutdown()
 

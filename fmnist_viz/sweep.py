@@ -19,16 +19,15 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from fmnist_viz.architectures import TYPE_LABELS, summarize
 from fmnist_viz.architectures.spec import DEFAULTS, INT_FIELDS, SpecError
 from fmnist_viz.budget import check_training
 from fmnist_viz.config import SEED_MAX, ConfigError, TrainConfig, is_int
-from fmnist_viz.stats import summarize as stat_summary
 from fmnist_viz.store import RunStore
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from fmnist_viz.jobs import JobManager
 
 MAX_SWEEP_RUNS = 100  # runs one sweep may queue (architectures × grid × seeds)
@@ -287,9 +286,19 @@ def sweep_runs(store: RunStore, sweep_id: str) -> list[dict[str, Any]]:
     found = []
     for run in reversed(store.list()):
         marker = run.get("sweep") if run.damaged is None else None
-        if isinstance(marker, dict) and marker.get("id") == sweep_id:
+        if _well_formed(marker) and marker["id"] == sweep_id:
             found.append(run.meta)
     return found
+
+
+def _well_formed(marker: Any) -> bool:
+    """A run.json sweep marker with an id, a configuration label and a settings object."""
+    return (
+        isinstance(marker, dict)
+        and isinstance(marker.get("id"), str)
+        and isinstance(marker.get("configuration"), str)
+        and isinstance(marker.get("settings"), dict)
+    )
 
 
 def sweep_ids(store: RunStore) -> list[str]:
@@ -297,7 +306,7 @@ def sweep_ids(store: RunStore) -> list[str]:
     found = []
     for run in store.list():  # newest first
         marker = run.get("sweep") if run.damaged is None else None
-        if isinstance(marker, dict) and isinstance(marker.get("id"), str):
+        if _well_formed(marker):
             found.append(marker["id"])
     return list(dict.fromkeys(found))
 
@@ -305,10 +314,14 @@ def sweep_ids(store: RunStore) -> list[str]:
 def sweep_table(metas: Sequence[dict[str, Any]]) -> pd.DataFrame:
     """Per configuration of a sweep: runs, finished runs, test accuracy mean ± std (n runs
     with a test score) and the final-train − test gap; one column per swept setting."""
+    import pandas as pd  # loaded only when a table is made (the CLI starts light)
+
+    from fmnist_viz.stats import summarize as stat_summary
+
     groups: dict[str, list[dict[str, Any]]] = {}
     for meta in metas:
         groups.setdefault(meta["sweep"]["configuration"], []).append(meta)
-    keys = list(dict.fromkeys(k for m in metas for k in m["sweep"].get("settings", {})))
+    keys = list(dict.fromkeys(k for m in metas for k in m["sweep"]["settings"]))
     rows = []
     for label, members in groups.items():
         tests = [_finite(m.get("test_accuracy")) for m in members]
@@ -316,7 +329,7 @@ def sweep_table(metas: Sequence[dict[str, Any]]) -> pd.DataFrame:
             _finite(m.get("final_train_accuracy")) - t for m, t in zip(members, tests, strict=True)
         ]
         acc, gap = stat_summary(tests), stat_summary(gaps)
-        settings = members[0]["sweep"].get("settings", {})
+        settings = members[0]["sweep"]["settings"]
         rows.append(
             {
                 "configuration": label,

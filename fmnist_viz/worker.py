@@ -8,6 +8,7 @@ the CLI in its own process, or another executor that shares the run store) calls
 from __future__ import annotations
 
 import os
+import signal
 from typing import Any
 
 from fmnist_viz.config import TrainConfig
@@ -17,7 +18,10 @@ from fmnist_viz.store import RunStore
 
 
 def init_worker(threads: int | None) -> None:
-    """Runs once in each worker process: quiet TensorFlow, share the cores fairly."""
+    """Runs once in each worker process: quiet TensorFlow, share the cores fairly, and ignore
+    Ctrl-C (a terminal sends it to the whole process group): a worker stops through its run's
+    STOP file, which keeps the best weights and records the run as stopped."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if threads:
         import tensorflow as tf

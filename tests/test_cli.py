@@ -241,6 +241,17 @@ def test_sweep_table_csv_and_run_markers(tmp_path: Path) -> None:
     assert float(csv_rows[0]["test_mean"]) == pytest.approx(rows[0]["test_mean"])
 
 
+def test_sweep_refuses_a_csv_it_could_not_write_and_clashing_names(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    args = ("sweep", "--arch", "model1", "--csv", str(tmp_path / "missing" / "t.csv"))
+    assert_usage_error(cli(runs, *args), "the folder")
+    assert_usage_error(cli(runs, "sweep", "--arch", "model1", "--csv", str(tmp_path)), "folder")
+    spec = tmp_path / "copy.json"
+    spec.write_text(json.dumps({**arch.preset("model1"), "title": "edited"}))  # named model1
+    assert_usage_error(cli(runs, "sweep", "--arch", "model1", str(spec)), "the same name")
+    assert not runs.exists() or not any(runs.iterdir())  # no run was created
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [

@@ -40,10 +40,11 @@ def test_the_local_pool_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_ray_address_means_ray(monkeypatch: pytest.MonkeyPatch) -> None:
     assert chosen_executor(address="10.0.0.5:6379") == "ray"
+    with pytest.raises(ExecutorError, match="with the local executor"):
+        chosen_executor("local", address="10.0.0.5:6379")
     monkeypatch.setenv("FMNIST_RAY_ADDRESS", "10.0.0.5:6379")
     assert chosen_executor() == "ray"
-    with pytest.raises(ExecutorError, match="with the local executor"):
-        chosen_executor("local")
+    assert chosen_executor("local") == "local"  # asked for by name: the environment yields
 
 
 def test_unknown_executor_is_refused() -> None:
@@ -81,3 +82,16 @@ def test_a_killed_local_worker_fails_its_run(tmp_path: Path, monkeypatch) -> Non
         wait_until(lambda: jm.store.load(again).status == "finished", 120, "the next job")
     finally:
         jm.shutdown(wait=True)
+
+
+def test_workers_leave_ctrl_c_to_the_stop_file() -> None:
+    import signal
+
+    from fmnist_viz.worker import init_worker
+
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        init_worker(None)
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, before)

@@ -96,3 +96,5 @@ def test_a_runs_folder_workers_cannot_write_is_refused(ray_cluster, tmp_path: Pa
         executor.submit(str(not_a_folder), "some-run", None)
     executor.check_store(str(tmp_path))  # a writable folder passes, and leaves nothing behind
     assert list(tmp_path.iterdir()) == [not_a_folder]
+    with pytest.raises(ExecutorError, match="64 CPUs per training, but the largest Ray node has 2"):
+        RayExecutor(cpus_per_job=64).check_store(str(tmp_path / "other"))

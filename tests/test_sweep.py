@@ -168,3 +168,16 @@ def test_table_by_hand() -> None:
     assert (row["runs"], row["finished"], row["test_n"]) == (2, 1, 1)
     assert row["test_mean"] == pytest.approx(0.91) and math.isnan(row["test_std"])
     assert row["dropout1.rate"] == 0.5
+
+
+def test_malformed_sweep_markers_are_skipped(tmp_path) -> None:
+    from fmnist_viz.store import RunStore
+    from fmnist_viz.sweep import sweep_ids, sweep_runs
+
+    store = RunStore(tmp_path)
+    good, bad = (store.create(preset("model1"), TrainConfig(), name=n).id for n in ("ok", "bad"))
+    store.update(good, sweep={"id": "s1", "configuration": "model1", "settings": {}})
+    store.update(bad, sweep={"id": "s1", "settings": "not an object"})
+    assert [m["id"] for m in sweep_runs(store, "s1")] == [good]
+    assert sweep_ids(store) == ["s1"]
+    assert sweep_table(sweep_runs(store, "s1"))["runs"].tolist() == [1]

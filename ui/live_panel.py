@@ -9,9 +9,10 @@ from fmnist_viz.figures.live import live_curves
 from fmnist_viz.jobs import JobManager
 from fmnist_viz.run_files import BatchTail
 from ui import state
-from ui.job_progress import rerun_when_ended, show_job
+from ui.job_progress import show_job
 
 RUN_KEY = "train_run"
+DRAWN_KEY = "_panel_drawn_active"  # the job was active when the whole page was last drawn
 
 
 def show(jm: JobManager) -> None:
@@ -33,6 +34,7 @@ def show(jm: JobManager) -> None:
     ):
         jm.stop(owner, run_id)
         st.toast("Stopping… the best weights so far are kept.")
+    st.session_state[DRAWN_KEY] = view.active  # what this full run draws around the panel
     st.fragment(_panel, run_every=1.0 if view.active else None)(jm, run_id)
     if not view.active:
         _outcome(jm, view.meta, run_id)
@@ -51,8 +53,11 @@ def _panel(jm: JobManager, run_id: str) -> None:
     view = jm.view(run_id)
     if view is None:
         return
-    # finished or stopped: refresh the page once (sidebar, active run offer)
-    rerun_when_ended("_panel_active", [run_id] if view.active else [], watched=[run_id])
+    # finished or stopped while the page around still shows it active: rerun the whole page
+    # (outcome, sidebar, active-run offer). Every tick asks again until a full run has drawn
+    # the end, so a rerun Streamlit drops (e.g. during another rerun) cannot leave it stale.
+    if not view.active and st.session_state.get(DRAWN_KEY):
+        st.rerun()
     st.markdown(f"Status: **{view.status}**")
     if view.status == "queued":
         st.info(f"Queued, position {view.queue_position}: it starts when a worker is free.")

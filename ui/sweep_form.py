@@ -23,6 +23,7 @@ from fmnist_viz.sweep import (
     TRAINING_KEYS,
     SweepError,
     SweepPoint,
+    new_sweep_id,
     next_free_seed,
     parse_axes,
     plan_sweep,
@@ -106,13 +107,18 @@ def sweep_form(jm: JobManager) -> None:
             f"(the same seeds for every configuration; at most {MAX_SWEEP_RUNS} runs)."
         )
     if st.button("Queue sweep", key="cmp_sweep_go", type="primary", disabled=not points):
+        sweep_id = new_sweep_id()
         try:
-            sweep_id, ids = submit_sweep(jm, state.owner(), points)
+            submit_sweep(jm, state.owner(), points, sweep_id)
+            problem = None
         except (ConfigError, RunError, ExecutorError) as exc:
-            st.error(f"Cannot queue: {exc}")
-            return
+            problem = str(exc)
+        ids = [m["id"] for m in sweep_runs(jm.store, sweep_id)]  # also those queued before
         st.session_state[FOLLOW_KEY] = [*st.session_state.get(FOLLOW_KEY, []), *ids]
         st.session_state[SWEEP_KEY] = sweep_id
+        if problem is not None:
+            st.error(f"Queued {len(ids)} of {len(points)} runs, then could not go on: {problem}")
+            return
         st.session_state[FLASH_KEY] = f"Queued sweep {sweep_id}: {len(ids)} runs."
         st.rerun()  # redraw the sidebar and the job list with the new jobs
     if FLASH_KEY in st.session_state:
