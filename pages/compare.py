@@ -65,7 +65,7 @@ for metric in ("accuracy", "loss"):
     st.caption(curves_summary(series, metric))
 if references:
     st.caption(
-        "Grey: the study's own 10 logged runs per model (mean ± std per epoch; its log has no "
+        "Greys: the study's own 10 logged runs per model (mean ± std per epoch; its log has no "
         "training loss). Dotted lines: the study's mean test accuracy over 10 runs (a test "
         "score, drawn for scale). Both appear only for configurations on the study's protocol "
         "with the full data."

@@ -190,3 +190,29 @@ def test_nothing_to_plot_is_an_error() -> None:
     for build in (overlay_curves, small_multiples, gap_chart):
         with pytest.raises(ValueError, match="No runs"):
             build([])
+
+
+def test_study_bands_only_for_protocol_groups_one_grey_per_model(compare_runs, series) -> None:
+    from fmnist_viz.architectures import preset
+    from fmnist_viz.config import TrainConfig
+    from fmnist_viz.study_log import study_band
+    from tests.run_support import add_run
+
+    assert not [n for n in _names(overlay_curves(series, study=True)) if n.startswith("Study")]
+    store, _ = compare_runs
+    ids = []
+    for arch in ("model1", "model2"):
+        ids.append(add_run(store, arch, preset(arch), TrainConfig(seed=1), FIXTURE["a1"][4],
+                           "finished"))  # fmt: skip
+        store.update(ids[-1], data_source="Full dataset from /d (60,000 train / 10,000 test)")
+    protocol, _ = load_series(store, ids)
+    fig = overlay_curves(protocol, "accuracy", study=True)
+    means = {t.name: t for t in fig.data if t.name.startswith("Study") and "(mean)" in t.name}
+    one = means["Study Model 1 (10 logged runs) · validation (mean)"]
+    two = means["Study Model 2 (10 logged runs) · validation (mean)"]
+    assert one.line.color != two.line.color
+    assert np.allclose(one.y, study_band("model1", "val_accuracy")[1])
+    gap = gap_chart(protocol, study=True)
+    assert [t.name for t in gap.data if t.name.startswith("Study")][1] == (
+        "Study Model 1 (10 logged runs) · gap (mean)"
+    )

@@ -18,7 +18,7 @@ CURVE_KINDS = ("accuracy", "loss")
 SPLITS = (("train", "training", "dash"), ("val", "validation", "solid"))
 BAND_ALPHA = 0.18
 RUN_OPACITY = 0.35
-STUDY_COLOR = "#555555"  # the study's logged runs: grey, beside ours
+STUDY_COLORS = ("#3a3a3a", "#9b9b9b")  # the study's logged runs: dark and light grey per model
 
 
 def group_colors(groups: Sequence[str]) -> dict[str, str]:
@@ -123,8 +123,9 @@ def _group_traces(
 def _study_traces(series: Sequence[RunSeries], column: str, label: str, dash: str) -> list:
     """Return the study's mean ± std band of a column for each comparable group's model."""
     traces = []
-    for name, band in study_bands(series, column).items():
-        for trace in _group_traces(band, label, f"{name} (10 logged runs)", STUDY_COLOR, dash):
+    for i, (name, band) in enumerate(study_bands(series, column).items()):
+        color = STUDY_COLORS[i % len(STUDY_COLORS)]
+        for trace in _group_traces(band, label, f"{name} (10 logged runs)", color, dash):
             trace.line.width = 1.5
             traces.append(trace)
     return traces
