@@ -26,7 +26,7 @@ from fmnist_viz.cli_training import (
     prepare,
     run_jobs,
 )
-from fmnist_viz.compare import training_settings
+from fmnist_viz.configurations import training_settings
 from fmnist_viz.stats import STUDY_REFERENCE, welch_t_test
 from fmnist_viz.stats import summarize as stat_summary
 from fmnist_viz.study_log import STUDY_MODELS, matches_protocol, study_test_accuracies

@@ -9,7 +9,8 @@ from typing import Any
 import pandas as pd
 
 from fmnist_viz.architectures import normalize
-from fmnist_viz.compare import load_series, training_settings
+from fmnist_viz.compare import load_series
+from fmnist_viz.configurations import training_settings
 from fmnist_viz.store import RunStore
 
 STUDY_COLUMNS = (

@@ -10,8 +10,8 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from fmnist_viz.compare import config_key
 from fmnist_viz.config import TrainConfig, is_int
+from fmnist_viz.configurations import config_key
 from fmnist_viz.store import RunError, RunInfo, RunStore
 
 if TYPE_CHECKING:

@@ -77,7 +77,7 @@ def study_band(model: str, metric: str) -> tuple[np.ndarray, np.ndarray, np.ndar
 
 
 def protocol_settings() -> dict[str, Any]:
-    """The study's training settings in the form `compare.training_settings` returns."""
+    """The study's training settings in the form `configurations.training_settings` returns."""
     settings = TrainConfig().to_dict()
     for key in ("seed", "state_every", "momentum"):
         settings.pop(key)

@@ -243,7 +243,7 @@ def plan_sweep(
 def next_free_seed(store: RunStore, points: Sequence[SweepPoint]) -> int:
     """The seed after the largest one any of the points' configurations has used in the store
     (1 when none): a sweep repeated from the app adds runs instead of duplicating them."""
-    from fmnist_viz.compare import config_key
+    from fmnist_viz.configurations import config_key
     from fmnist_viz.repeats import run_seeds
 
     keys = {config_key({"spec": p.spec, "config": p.config.to_dict()}) for p in points}

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from fmnist_viz.architectures import preset
-from fmnist_viz.compare import config_key
 from fmnist_viz.config import TrainConfig
+from fmnist_viz.configurations import config_key
 from fmnist_viz.repeats import MAX_REPEATS, base_name, next_seeds, queue_repeats, seeds_used
 from fmnist_viz.store import RunStore
 from tests.run_support import add_run
