@@ -21,7 +21,7 @@ from fmnist_viz.architectures import (
     to_json,
     with_auto_flatten,
 )
-from fmnist_viz.architectures.build import _model_name
+from fmnist_viz.architectures.build import model_name
 from fmnist_viz.architectures.spec import parse_spec_json
 from fmnist_viz.config import TrainConfig
 from fmnist_viz.store import HISTORY_FILE, MODEL_FILE, RUN_FILE, RunError, RunStore
@@ -89,7 +89,7 @@ def keras_code(spec: dict[str, Any], config: TrainConfig | None = None) -> str:
     return f'''"""{title}: a CNN for Fashion-MNIST, exported by the Fashion-MNIST CNN Explorer.
 
 {len(checked["layers"])} layers, {total:,} parameters. Run it to print the summary:
-    python {_model_name(checked["name"])}.py
+    python {model_name(checked["name"])}.py
 """
 
 import keras
@@ -101,7 +101,7 @@ def build_model() -> keras.Model:
     inputs = keras.Input({tuple(IMAGE_SHAPE)!r}, name="image")
     x = inputs
 {body}
-    return keras.Model(inputs, x, name={_q(_model_name(checked["name"]))})
+    return keras.Model(inputs, x, name={_q(model_name(checked["name"]))})
 
 
 def compile_model(model: keras.Model) -> keras.Model:

@@ -109,14 +109,15 @@ class RayExecutor(JobExecutor):
 
         token = uuid.uuid4().hex
         probes = []
-        for i, node in enumerate(self._nodes()):
+        nodes = self._nodes()
+        for i, node in enumerate(nodes):
             name = f"{PROBE_PREFIX}{token}-{i}"
             strategy = NodeAffinitySchedulingStrategy(node["NodeID"], soft=False)
             ref = self._probe.options(scheduling_strategy=strategy).remote(root, name, token)
             probes.append((node.get("NodeManagerAddress", "?"), name, ref))
         if not probes:
             raise ExecutorError("The Ray cluster has no alive node with CPUs")
-        largest = max(int(n["Resources"].get("CPU", 0)) for n in self._nodes())
+        largest = max(int(n["Resources"].get("CPU", 0)) for n in nodes)
         if self.cpus_per_job > largest:
             raise ExecutorError(
                 f"{self.cpus_per_job} CPUs per training, but the largest Ray node has {largest}: "

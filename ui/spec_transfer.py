@@ -8,7 +8,7 @@ from typing import Any
 import streamlit as st
 
 from fmnist_viz.architectures import SpecError, Summary
-from fmnist_viz.architectures.build import _model_name
+from fmnist_viz.architectures.build import model_name
 from fmnist_viz.export import import_spec, keras_code, spec_json
 from ui import layer_editor
 
@@ -37,24 +37,21 @@ def export_import(spec: dict[str, Any], summary: Summary) -> None:
     """Download buttons for the shown architecture, and an uploader for a spec file."""
     with st.expander("Export or import this architecture"):
         if summary.ok:
-            stem = _model_name(spec.get("name", "custom"))
+            stem = model_name(spec.get("name", "custom"))
             row = st.container(horizontal=True)
-            row.download_button(
-                "Keras code (.py)",
-                keras_code(spec),
-                file_name=f"{stem}.py",
-                mime="text/x-python",
-                key="spec_dl_py",
-                on_click="ignore",
+            files = (
+                ("Keras code (.py)", keras_code(spec), "py", "text/x-python"),
+                ("Spec (.json)", spec_json(spec), "json", "application/json"),
             )
-            row.download_button(
-                "Spec (.json)",
-                spec_json(spec),
-                file_name=f"{stem}.json",
-                mime="application/json",
-                key="spec_dl_json",
-                on_click="ignore",
-            )
+            for label, text, ext, mime in files:
+                row.download_button(
+                    label,
+                    text,
+                    file_name=f"{stem}.{ext}",
+                    mime=mime,
+                    key=f"spec_dl_{ext}",
+                    on_click="ignore",
+                )
             st.caption(
                 "The script builds the same model with plain Keras 3 (`python "
                 f"{stem}.py` prints its summary); the spec can be imported here or used with "

@@ -53,10 +53,10 @@ def build_model(spec: dict[str, Any]) -> keras.Model:
     x = inputs
     for layer in spec["layers"]:
         x = _keras_layer(layer)(x)
-    return keras.Model(inputs, x, name=_model_name(spec["name"]))
+    return keras.Model(inputs, x, name=model_name(spec["name"]))
 
 
-def _model_name(name: str) -> str:
+def model_name(name: str) -> str:
     """A spec name made into a valid Keras model name."""
     clean = re.sub(r"[^A-Za-z0-9_]", "_", name).strip("_") or "custom"
     return clean if clean[0].isalpha() else f"m_{clean}"
