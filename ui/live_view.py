@@ -74,8 +74,8 @@ class ModelAt:
 def live_fragment(run: RunInfo, key: str, draw: Callable[[Shown, ModelAt], None]) -> None:
     """Draw the page's state-dependent part in a fragment that reruns by itself every second
     while the run trains, and every PLAY_SECONDS while a playback plays."""
-    playing = bool(st.session_state.get(f"{key}_play"))
-    period = PLAY_SECONDS if playing else POLL_SECONDS if run.status in ACTIVE else None
+    period = _period(run, key)
+    st.session_state[f"_{key}_drawn_period"] = period  # what this full run gives the fragment
     # A refresh replaces every element in place; Streamlit would dim them while they are
     # being replaced (its "stale" look), which flickers at every refresh: not in live views.
     st.html(
@@ -84,6 +84,13 @@ def live_fragment(run: RunInfo, key: str, draw: Callable[[Shown, ModelAt], None]
         "{opacity: 1 !important; transition: none !important;}</style>"
     )
     st.fragment(_body, run_every=period)(run.id, key, draw)
+
+
+def _period(run: RunInfo, key: str) -> float | None:
+    """The fragment's refresh period: playback frames, polling a training run, or none."""
+    if st.session_state.get(f"{key}_play"):
+        return PLAY_SECONDS
+    return POLL_SECONDS if run.status in ACTIVE else None
 
 
 def _body(run_id: str, key: str, draw: Callable[[Shown, ModelAt], None]) -> None:
@@ -95,8 +102,15 @@ def _body(run_id: str, key: str, draw: Callable[[Shown, ModelAt], None]) -> None
         return
     active = [run_id] if run.status in ACTIVE else []
     rerun_when_ended(f"_{key}_active", active, watched=[run_id])  # it ended: refresh the page
-    if st.session_state.pop(FULL_RERUN, False):
-        st.rerun()  # Play started or ended: the fragment's refresh period changes
+    # Play started or ended, or the run ended: the fragment needs another refresh period,
+    # which only a rerun of the whole page gives it. Every run of the fragment asks again
+    # until a full run has drawn it, so a rerun Streamlit drops under load cannot leave a
+    # playback stuck on its first frame.
+    wanted = _period(run, key)
+    if st.session_state.pop(FULL_RERUN, False) or wanted != st.session_state.get(
+        f"_{key}_drawn_period", wanted
+    ):
+        st.rerun()
     with st.container(key=f"live_{key}"):
         shown = _controls(run, key)
         with model_for(shown) as model:
