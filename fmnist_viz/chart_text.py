@@ -14,6 +14,7 @@ import numpy as np
 from fmnist_viz import CLASS_NAMES
 from fmnist_viz.compare import RunSeries, group_bands
 from fmnist_viz.events import EpochRecord
+from fmnist_viz.study_log import STUDY_MODELS, logged_mean, study_band, study_test_accuracies
 
 NAMES = {
     "accuracy": "training accuracy",
@@ -129,3 +130,17 @@ def confusion_summary(confusion: np.ndarray) -> str:
         f"Most common mistake: {CLASS_NAMES[true]} taken for {CLASS_NAMES[predicted]} "
         f"({100 * shares[true, predicted]:.1f} % of the {CLASS_NAMES[true]} images)."
     )
+
+
+def study_verdict_summary() -> str:
+    """The study's two models in a sentence: logged test accuracy and the final gap of each."""
+    parts = []
+    for model in STUDY_MODELS:
+        _, gap, _, _ = study_band(model, "gap")
+        n = len(study_test_accuracies(model))
+        title = model.replace("model", "Model ")
+        parts.append(
+            f"{title}: test accuracy {logged_mean(model):.4f} (mean of the {n} logged test "
+            f"results), training − validation gap {_points(gap[-1])} after epoch {len(gap)}"
+        )
+    return "; ".join(parts) + "."

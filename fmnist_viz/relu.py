@@ -53,3 +53,10 @@ def zero_shares(outputs: Sequence[LayerOutput]) -> dict[str, float]:
         for o in outputs
         if o.pre_activation is not None and o.activation == "relu"
     }
+
+
+def telling_channel(output: np.ndarray) -> int:
+    """The channel of an (h, w, c) ReLU output whose share of zeros is closest to half: the one
+    that shows best what ReLU does (kept and zeroed values side by side)."""
+    shares = np.mean(np.asarray(output) == 0, axis=(0, 1))
+    return int(np.argmin(np.abs(shares - 0.5)))

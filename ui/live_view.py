@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,9 +71,12 @@ class ModelAt:
         return dict(self.weights) if self.weights is not None else kernel_snapshot(self.prober)
 
 
-def live_fragment(run: RunInfo, key: str, draw: Callable[[Shown, ModelAt], None]) -> None:
+def live_fragment(
+    run: RunInfo, key: str, draw: Callable[[Shown, ModelAt], None], controls_below: bool = False
+) -> None:
     """Draw the page's state-dependent part in a fragment that reruns by itself every second
-    while the run trains, and every PLAY_SECONDS while a playback plays."""
+    while the run trains, and every PLAY_SECONDS while a playback plays. `controls_below`
+    puts the state slider under the drawing (the Lesson: the figure first on a screen)."""
     period = _period(run, key)
     st.session_state[f"_{key}_drawn_period"] = period  # what this full run gives the fragment
     # A refresh replaces every element in place; Streamlit would dim them while they are
@@ -83,7 +86,7 @@ def live_fragment(run: RunInfo, key: str, draw: Callable[[Shown, ModelAt], None]
         f"[data-stale='true']:has(.st-key-live_{key}) "
         "{opacity: 1 !important; transition: none !important;}</style>"
     )
-    st.fragment(_body, run_every=period)(run.id, key, draw)
+    st.fragment(_body, run_every=period)(run.id, key, draw, controls_below)
 
 
 def _period(run: RunInfo, key: str) -> float | None:
@@ -93,7 +96,9 @@ def _period(run: RunInfo, key: str) -> float | None:
     return POLL_SECONDS if run.status in ACTIVE else None
 
 
-def _body(run_id: str, key: str, draw: Callable[[Shown, ModelAt], None]) -> None:
+def _body(
+    run_id: str, key: str, draw: Callable[[Shown, ModelAt], None], controls_below: bool = False
+) -> None:
     """The fragment: fresh run status, the state controls, then the page's drawing."""
     try:
         run = resources.store().load(run_id)
@@ -112,8 +117,9 @@ def _body(run_id: str, key: str, draw: Callable[[Shown, ModelAt], None]) -> None
     ):
         st.rerun()
     with st.container(key=f"live_{key}"):
+        drawing = st.container() if controls_below else nullcontext()
         shown = _controls(run, key)
-        with model_for(shown) as model:
+        with drawing, model_for(shown) as model:
             if model is not None:
                 draw(shown, model)
 

@@ -1,0 +1,181 @@
+"""Worked examples in numbers: one output value of a convolution (the multiply-and-add under
+the kernel) and one output value of a pooling layer (a block and its maximum or mean).
+
+Plain NumPy on the weights and maps a model already has, so a lesson can write every number
+out; tests check each value against the model's own layer output.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ConvStep:
+    """One output value of a conv layer on a one-channel image, written out."""
+
+    row: int  # output position
+    col: int
+    filter: int
+    top: int  # input row/column of the window's top-left cell (negative: in the padding)
+    left: int
+    patch: np.ndarray  # (k, k) input values under the kernel, 0 where it hangs over the edge
+    inside: np.ndarray  # (k, k) bool: the cell is on the image (not padding)
+    kernel: np.ndarray  # (k, k) the filter's weights
+    bias: float
+
+    @property
+    def products(self) -> np.ndarray:
+        """pixel × weight for every cell of the window."""
+        return self.patch * self.kernel
+
+    @property
+    def total(self) -> float:
+        """Σ pixel × weight + bias: the value before the activation."""
+        return float(self.products.sum(dtype=np.float64) + self.bias)
+
+    @property
+    def after_relu(self) -> float:
+        """max(0, total): the feature map's value after ReLU."""
+        return max(0.0, self.total)
+
+
+@dataclass(frozen=True)
+class PoolStep:
+    """One output value of a pooling layer on one channel, written out."""
+
+    row: int
+    col: int
+    channel: int
+    top: int
+    left: int
+    block: np.ndarray  # (p, p) values under the window (NaN where it hangs over the edge)
+    kind: str  # "max" or "average"
+
+    @property
+    def value(self) -> float:
+        """The block's maximum (max pooling) or mean over its cells on the map (average)."""
+        cells = self.block[np.isfinite(self.block)]
+        return float(cells.max() if self.kind == "max" else cells.mean(dtype=np.float64))
+
+    @property
+    def winner(self) -> tuple[int, int]:
+        """Row and column inside the block of the value max pooling keeps."""
+        filled = np.where(np.isfinite(self.block), self.block, -np.inf)
+        r, c = np.unravel_index(int(np.argmax(filled)), filled.shape)
+        return int(r), int(c)
+
+
+def output_size(size: int, window: int, stride: int, padding: str) -> int:
+    """Keras' output length of a window sliding over `size` cells."""
+    if padding == "same":
+        return math.ceil(size / stride)
+    return (size - window) // stride + 1
+
+
+def pad_before(size: int, window: int, stride: int, padding: str) -> int:
+    """Cells of padding before the first one ('same' puts the odd extra one after, as Keras)."""
+    if padding != "same":
+        return 0
+    out = output_size(size, window, stride, padding)
+    return max((out - 1) * stride + window - size, 0) // 2
+
+
+def _window(
+    values: np.ndarray, top: int, left: int, size: int, fill: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The size × size block of a 2-D array at (top, left), `fill` off the edge, and a mask of
+    the cells that are on the array."""
+    h, w = values.shape
+    block = np.full((size, size), fill, dtype=np.float64)
+    rows = np.arange(top, top + size)
+    cols = np.arange(left, left + size)
+    inside = ((rows >= 0) & (rows < h))[:, None] & ((cols >= 0) & (cols < w))[None, :]
+    rr, cc = np.nonzero(inside)
+    block[rr, cc] = values[rows[rr], cols[cc]]
+    return block, inside
+
+
+def conv_step(
+    image: np.ndarray,
+    kernel: np.ndarray,
+    bias: np.ndarray,
+    *,
+    filter_index: int,
+    row: int,
+    col: int,
+    stride: int = 1,
+    padding: str = "same",
+) -> ConvStep:
+    """One output value of the first conv layer: image (28, 28[, 1]), kernel (k, k, 1, f)."""
+    image = np.asarray(image, dtype=np.float32)
+    if image.ndim == 3:
+        image = image[:, :, 0]
+    kernel = np.asarray(kernel)
+    if kernel.ndim != 4 or kernel.shape[2] != 1 or kernel.shape[0] != kernel.shape[1]:
+        raise ValueError(f"need a square one-channel kernel (k, k, 1, f), got {kernel.shape}")
+    k = kernel.shape[0]
+    out_h = output_size(image.shape[0], k, stride, padding)
+    out_w = output_size(image.shape[1], k, stride, padding)
+    if not (0 <= row < out_h and 0 <= col < out_w):
+        raise ValueError(f"position ({row}, {col}) is outside the {out_h}×{out_w} output")
+    top = row * stride - pad_before(image.shape[0], k, stride, padding)
+    left = col * stride - pad_before(image.shape[1], k, stride, padding)
+    patch, inside = _window(image, top, left, k, 0.0)
+    weights = kernel[:, :, 0, filter_index].astype(np.float64)
+    return ConvStep(
+        row, col, filter_index, top, left, patch, inside, weights, float(bias[filter_index])
+    )
+
+
+def pool_step(
+    maps: np.ndarray,
+    *,
+    channel: int,
+    row: int,
+    col: int,
+    pool_size: int = 2,
+    stride: int | None = None,
+    padding: str = "valid",
+    kind: str = "max",
+) -> PoolStep:
+    """One output value of a pooling layer over maps (h, w, c); stride defaults to the size."""
+    if kind not in ("max", "average"):
+        raise ValueError(f"kind must be 'max' or 'average', not {kind!r}")
+    values = np.asarray(maps)[:, :, channel]
+    stride = stride or pool_size
+    out_h = output_size(values.shape[0], pool_size, stride, padding)
+    out_w = output_size(values.shape[1], pool_size, stride, padding)
+    if not (0 <= row < out_h and 0 <= col < out_w):
+        raise ValueError(f"position ({row}, {col}) is outside the {out_h}×{out_w} output")
+    top = row * stride - pad_before(values.shape[0], pool_size, stride, padding)
+    left = col * stride - pad_before(values.shape[1], pool_size, stride, padding)
+    block, _ = _window(values, top, left, pool_size, np.nan)
+    return PoolStep(row, col, channel, top, left, block, kind)
+
+
+def strongest(values: np.ndarray) -> tuple[int, int]:
+    """Row and column of a 2-D map's largest value (where a worked example is most telling)."""
+    r, c = np.unravel_index(int(np.argmax(values)), values.shape)
+    return int(r), int(c)
+
+
+def conv_equation(step: ConvStep, digits: int = 2) -> str:
+    """The multiply-and-add written out: '0.41×0.12 + … + bias −0.03 = 0.55 → ReLU → 0.55'."""
+    cells = zip(step.patch.ravel(), step.kernel.ravel(), step.inside.ravel(), strict=True)
+    terms = [f"{p:.{digits}f}×{w:.{digits}f}" for p, w, on in cells if on]
+    bias = f"{step.bias:+.{digits}f}".replace("+", "+ ").replace("-", "− ")
+    return (
+        f"{' + '.join(terms)} {bias} (bias) = {step.total:.{digits + 1}f}"
+        f" → ReLU → {step.after_relu:.{digits + 1}f}"
+    )
+
+
+def pool_equation(step: PoolStep, digits: int = 3) -> str:
+    """'max(0.120, 0.560, 0.000, 0.310) = 0.560' (or 'mean(…)')."""
+    cells = ", ".join(f"{v:.{digits}f}" for v in step.block.ravel() if np.isfinite(v))
+    name = "max" if step.kind == "max" else "mean"
+    return f"{name}({cells}) = {step.value:.{digits}f}"

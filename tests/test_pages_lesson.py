@@ -1,0 +1,127 @@
+"""Page tests (streamlit.testing) of the Lesson: every step with a trained run and with none,
+?step= and ?present=1, Back / Next, and the quick demo it offers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from fmnist_viz.figures.projector import BASE_FONT
+from fmnist_viz.lesson import STEPS
+from fmnist_viz.store import RunStore
+from tests.apptest_support import app_env, open_page, texts
+from tests.run_support import wait_until
+from ui import lesson_steps
+
+FIGURES = {
+    "data": "lesson_fig_data",
+    "kernel": "lesson_fig_kernel",
+    "feature_maps": "lesson_fig_maps",
+    "relu": "lesson_fig_relu",
+    "pooling": "lesson_fig_pool",
+    "dropout": "lesson_fig_dropout",
+    "fitting": "lesson_fig_fitting",
+    "verdict": "lesson_fig_verdict",
+}
+
+
+@pytest.fixture
+def trained(tiny_runs, monkeypatch):
+    store, ids = tiny_runs
+    with app_env(monkeypatch, store.root):
+        yield store, ids
+
+
+@pytest.fixture
+def empty(tmp_path, monkeypatch):
+    with app_env(monkeypatch, tmp_path / "runs"):
+        yield RunStore(tmp_path / "runs")
+
+
+def _charts(at) -> dict[str, dict]:
+    return {c.proto.id.rsplit("-", 1)[-1]: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+
+
+def _lesson(**query: str):
+    return open_page("pages/lesson.py", **query)
+
+
+@pytest.mark.parametrize("number", range(1, len(STEPS) + 1))
+def test_every_step_renders_for_a_trained_run(trained, number: int) -> None:
+    _, ids = trained
+    at = _lesson(step=str(number), run=ids["model2"])
+    step = STEPS[number - 1]
+    assert at.subheader[0].value == f"{number}. {step.title}"
+    assert set(_charts(at)) == {FIGURES[step.key]}  # one figure per step
+    shown = texts(at)
+    for sentence in step.sentences:
+        assert sentence in shown
+    assert at.query_params["step"] == str(number)
+    assert not at.error
+
+
+@pytest.mark.parametrize("number", range(1, len(STEPS) + 1))
+def test_every_step_renders_with_no_run(empty, number: int) -> None:
+    at = _lesson(step=str(number))
+    step = STEPS[number - 1]
+    assert at.subheader[0].value == f"{number}. {step.title}"
+    demo = [b for b in at.button if b.key == "lesson_demo"]
+    if step.needs_run:
+        assert demo and not _charts(at)
+        assert "there is none yet" in texts(at)
+    else:
+        assert not demo and set(_charts(at)) == {FIGURES[step.key]}
+
+
+def test_kernel_step_writes_the_multiply_and_add_of_the_model(trained) -> None:
+    _, ids = trained
+    at = _lesson(step="2", run=ids["model1"])
+    equation = next(m.value for m in at.markdown if "(bias)" in m.value)
+    assert equation.count("×") == 9 or "over the edge" in texts(at)  # a 3×3 kernel
+    at.slider(key="lesson_conv_row").set_value(0).run()
+    at.slider(key="lesson_conv_col").set_value(0).run()
+    equation = next(m.value for m in at.markdown if "(bias)" in m.value)
+    assert equation.count("×") == 4  # the corner: only 2×2 of the window is on the image
+    title = _charts(at)["lesson_fig_kernel"]["layout"]["title"]["text"]
+    assert "row 0, column 0" in title
+
+
+def test_next_and_back_move_the_step_and_the_url(trained) -> None:
+    _, ids = trained
+    at = _lesson(step="3", run=ids["model2"])
+    at.button(key="lesson_next").click().run()
+    assert at.subheader[0].value.startswith("4. ")
+    assert at.query_params["step"] == "4"
+    at.button(key="lesson_back").click().run()
+    at.button(key="lesson_back").click().run()
+    assert at.subheader[0].value.startswith("2. ")
+    assert at.query_params["step"] == "2"
+
+
+def test_a_bad_step_in_the_url_opens_the_first(empty) -> None:
+    at = _lesson(step="12")
+    assert at.subheader[0].value.startswith("1. ")
+    assert at.button(key="lesson_back").disabled
+
+
+def test_presenter_display_restyles_the_lesson(trained) -> None:
+    _, ids = trained
+    plain = _charts(_lesson(step="2", run=ids["model2"]))["lesson_fig_kernel"]
+    at = _lesson(step="2", run=ids["model2"], present="1")
+    big = _charts(at)["lesson_fig_kernel"]
+    assert big["layout"]["font"]["size"] == BASE_FONT
+    assert plain["layout"].get("font", {}).get("size") != BASE_FONT
+    assert big["layout"]["height"] > plain["layout"]["height"]
+    assert not at.expander[0].proto.expanded  # the run and image settings start collapsed
+
+
+def test_the_quick_demo_trains_and_the_lesson_shows_it(empty) -> None:
+    at = _lesson(step="3")
+    at.button(key="lesson_demo").click().run()
+    runs = empty.list()
+    assert [r.name for r in runs] == [lesson_steps.DEMO_NAME]
+    assert runs[0].meta["config"]["epochs"] == 3
+    wait_until(lambda: empty.load(runs[0].id).status == "finished", 120, "the quick demo")
+    at.run()
+    assert "lesson_fig_maps" in _charts(at)

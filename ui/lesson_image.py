@@ -1,0 +1,31 @@
+"""The Lesson's image: a test picture of the class the teacher picks, or one the class draws."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from fmnist_viz import CLASS_NAMES
+from fmnist_viz.data import FashionMNIST, examples_per_class
+
+CLASS_KEY = "lesson_class"
+DEFAULT_CLASS = 9  # an ankle boot: a clear outline with edges in every direction
+
+
+def choose(data: FashionMNIST) -> dict[str, Any] | None:
+    """The lesson's image as the image picker's dict (image, label, source)."""
+    firsts = examples_per_class(data.y_test)
+    by_class = {int(data.y_test[i]): i for i in firsts}
+    if st.session_state.get(CLASS_KEY) not in by_class:
+        st.session_state[CLASS_KEY] = DEFAULT_CLASS if DEFAULT_CLASS in by_class else min(by_class)
+    label = st.selectbox(
+        "Image: the first test picture of",
+        list(by_class),
+        format_func=lambda c: CLASS_NAMES[c],
+        key=CLASS_KEY,
+    )
+    index = by_class[label]
+    image = data.x_test[index].astype(np.float32) / 255.0
+    return {"image": image, "label": int(label), "index": index, "source": CLASS_NAMES[label]}
