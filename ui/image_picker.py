@@ -1,8 +1,9 @@
 """The image that the inside-the-network pages probe, shared by all four of them.
 
-A test image by number, a random one of a class, one the active run gets wrong, or the user's
-own picture. The choice lives in session state, so it follows the user from page to page, and
-a test image's number is mirrored in the URL (?img=) so that a link reproduces the view.
+A test image by number, a random one of a class, one the active run gets wrong, the user's
+own picture, or a drawing (converted like a picture; the pages follow it stroke by stroke).
+The choice lives in session state, so it follows the user from page to page, and a test
+image's number is mirrored in the URL (?img=) so that a link reproduces the view.
 """
 
 from __future__ import annotations
@@ -20,16 +21,18 @@ from fmnist_viz.evaluation import misclassified
 from fmnist_viz.figures.probabilities import probability_bars
 from fmnist_viz.imaging import PREVIEW_SIDE, ImageError, convert_upload
 from fmnist_viz.probes import Prober
-from ui import run_cache, state
+from ui import drawing, presenter, run_cache, state
 
 MODES = {
     "index": "Test image by number",
     "random": "Random of a class",
     "wrong": "One the model gets wrong",
     "upload": "Your own picture",
+    "draw": "Draw your own",
 }
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "gif", "bmp"]
 UPLOAD_KEY = "picker_uploaded"  # the last usable upload, kept across pages
+DRAW_KEY = "picker_draw"  # the picker's canvas (its drawing is kept across pages)
 SEED_KEY = "picker_seed"  # draws the random image of a class; only the button changes it
 URL_KEY = "picker_url_img"  # the ?img= value the picker wrote last
 PREVIEW_PX = 112
@@ -157,11 +160,20 @@ def _upload(data: FashionMNIST, run_id: str) -> Pick | None:
     return {"image": kept["image"], "label": None, "index": None, "source": kept["name"]}
 
 
+def _draw(data: FashionMNIST, run_id: str) -> Pick | None:
+    """The user's drawing, converted like an uploaded picture; None until something is drawn."""
+    converted = drawing.draw_image(DRAW_KEY)
+    if converted is None:
+        return None
+    return {"image": converted.array, "label": None, "index": None, "source": "your drawing"}
+
+
 HANDLERS: dict[str, Callable[[FashionMNIST, str], Pick | None]] = {
     "index": _by_index,
     "random": _random_of_class,
     "wrong": _wrong_one,
     "upload": _upload,
+    "draw": _draw,
 }
 
 
@@ -180,6 +192,13 @@ def _follow_url(n_test: int) -> None:
         st.session_state["picker_index"] = int(url)
 
 
+def _preview(where: Any, pick: Pick) -> None:
+    """The picked image as the model gets it, enlarged, beside the controls."""
+    index = pick["index"]
+    caption = "what the model sees: 28×28" if index is None else f"test #{index}"
+    where.image(enlarged(pick["image"]), caption=caption)
+
+
 def pick_image(data: FashionMNIST, run_id: str) -> Pick | None:
     """Draw the picker; return {"image", "label", "index", "source"} or None when none is usable."""
     _follow_url(len(data.y_test))
@@ -195,8 +214,8 @@ def pick_image(data: FashionMNIST, run_id: str) -> Pick | None:
         controls, preview = st.columns([5, 2])
         with controls:
             pick = HANDLERS[mode](data, run_id)
-        if pick is not None and pick["index"] is not None:  # an upload is shown above already
-            preview.image(enlarged(pick["image"]), caption=f"test #{pick['index']}")
+        if pick is not None and mode != "upload":  # an upload shows its own, with the original
+            _preview(preview, pick)
     index = None if pick is None else pick["index"]
     st.session_state[URL_KEY] = "" if index is None else str(index)
     state.set_url_value("img", index)
@@ -215,4 +234,5 @@ def prediction_panel(
     Drawn in half the page's width, or a quarter of it when `narrow`.
     """
     column = "quarter" if narrow else "half"
-    st.plotly_chart(probability_bars(prober.predict(image), label, column=column), key=key)
+    figure = probability_bars(prober.predict(image), label, column=column)
+    presenter.chart(figure, key=key)
