@@ -20,7 +20,7 @@ class Step:
     title: str
     sentences: tuple[str, ...]
     page: str  # the full page for deeper digging (a pages/ script)
-    page_label: str
+    page_label: str  # "Page: what it adds" (the part after the colon is the link's tooltip)
     needs_run: bool  # drawn from a trained (or training) run's weights
 
 

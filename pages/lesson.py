@@ -32,9 +32,10 @@ elif (data := resources.dataset_or_error()) is not None:
         with words, st.expander("Run and image", expanded=not presenter.is_on()):
             run = run_chooser.choose_run()
             image = lesson_image.choose(data)
-        if run is not None:
+        if run is not None and image is not None:
             with view:
                 lesson_steps.run_step(step, run, image)
 
 with words:
-    st.page_link(step.page, label=f"Dig deeper: {step.page_label}", icon=":material/open_in_new:")
+    page, _, what = step.page_label.partition(": ")
+    st.page_link(step.page, label=f"Dig deeper: {page}", icon=":material/open_in_new:", help=what)

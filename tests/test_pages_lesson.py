@@ -3,16 +3,24 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import sys
+import types
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from fmnist_viz.figures.projector import BASE_FONT
+from fmnist_viz.imaging import convert_upload
 from fmnist_viz.lesson import STEPS
 from fmnist_viz.store import RunStore
 from tests.apptest_support import app_env, open_page, texts
+from tests.image_support import encode
 from tests.run_support import wait_until
-from ui import lesson_steps
+from tests.test_drawing import MODULE, FakeCanvas, strokes
+from ui import drawing, lesson_steps
 
 FIGURES = {
     "data": "lesson_fig_data",
@@ -125,3 +133,39 @@ def test_the_quick_demo_trains_and_the_lesson_shows_it(empty) -> None:
     wait_until(lambda: empty.load(runs[0].id).status == "finished", 120, "the quick demo")
     at.run()
     assert "lesson_fig_maps" in _charts(at)
+
+
+@pytest.fixture
+def canvas(monkeypatch) -> FakeCanvas:
+    """The canvas component replaced by a FakeCanvas (as in test_drawing)."""
+    fake = FakeCanvas()
+    module = types.ModuleType(MODULE)
+    module.st_canvas = fake
+    monkeypatch.setitem(sys.modules, MODULE, module)
+    return fake
+
+
+def test_the_class_draws_its_own_input(trained, canvas) -> None:
+    _, ids = trained
+    at = _lesson(step="2", run=ids["model2"])
+    at.radio(key="lesson_source").set_value("draw").run()
+    assert drawing.HINT in texts(at) and not _charts(at)  # an empty canvas: nothing to show
+    canvas.draw(strokes())
+    at.run()
+    assert not at.exception, at.exception
+    z = _charts(at)["lesson_fig_kernel"]["data"][0]["z"]  # Plotly's typed-array form
+    shown = np.frombuffer(base64.b64decode(z["bdata"]), z["dtype"]).reshape(
+        [int(n) for n in str(z["shape"]).split(",")]
+    )
+    expected = convert_upload(encode(Image.fromarray(strokes()))).array
+    np.testing.assert_allclose(shown, expected, atol=1e-6)  # the drawing is the model's input
+
+
+def test_the_lesson_without_the_canvas_component(trained, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, MODULE, None)  # `import` raises ImportError
+    _, ids = trained
+    at = _lesson(step="2", run=ids["model2"])
+    at.radio(key="lesson_source").set_value("draw").run()
+    assert not at.exception and "Drawing needs the canvas component" in texts(at)
+    at.radio(key="lesson_source").set_value("test").run()
+    assert "lesson_fig_kernel" in _charts(at)

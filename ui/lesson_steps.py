@@ -42,6 +42,7 @@ POOL_TYPES = ("MaxPooling2D", "AveragePooling2D")
 FILTER_KEY = "lesson_filter"
 SEED_KEY = "lesson_dropout_seed"
 DEMO_NAME = "Quick demo (lesson)"
+MAP_COLUMNS = 16  # two rows for 32 filters: the whole layer on one projected screen
 
 
 def figure(fig: Any, key: str) -> None:
@@ -178,7 +179,8 @@ def _kernel(model: live_view.ModelAt, outputs: list[LayerOutput], image: dict[st
 def _feature_maps(model: live_view.ModelAt, outputs: list[LayerOutput], image: dict) -> None:
     """Step 3: every channel of the first conv layer."""
     first = outputs[0]
-    figure(channel_grid(first.output, f"{first.name}: one map per filter"), "lesson_fig_maps")
+    maps = channel_grid(first.output, f"{first.name}: one map per filter", cols=MAP_COLUMNS)
+    figure(maps, "lesson_fig_maps")
     lit = np.mean(first.output.max(axis=(0, 1)) > 0)
     st.caption(
         f"{first.output.shape[2]} maps of {first.output.shape[0]}×{first.output.shape[1]}; "
