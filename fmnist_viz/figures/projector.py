@@ -20,7 +20,7 @@ MIN_LINE = 3.0
 MARKER_SCALE = 1.4
 HEIGHT_SCALE = 1.25
 DEFAULT_HEIGHT = 450  # Plotly's height when a figure does not set one
-MAX_HEIGHT = 1300
+MAX_HEIGHT = 1000  # a taller figure does not fit on a 1080-line projector image at once
 # Viridis' dark purple and yellow-green fade to the same grey on a washed-out projector;
 # Plasma runs from deep blue to bright yellow through saturated magenta and orange.
 PROJECTOR_SEQUENTIAL = "Plasma"
@@ -37,10 +37,18 @@ def font_size(size: float | None, default: float = BASE_FONT) -> float:
 def _scaled(value: float | None, scale: float, floor: float, default: float | None) -> float | None:
     if value is None:
         return default
+    if value == 0:  # a hidden line (e.g. the edge of a band) stays hidden
+        return 0
     return max(floor, value * scale)
 
 
-def _restyle_trace(trace: Any) -> None:
+def _ink(font: Any, color: str | None) -> None:
+    """Give a font `color` unless the figure coloured it itself."""
+    if color is not None and font.color is None:
+        font.color = color
+
+
+def _restyle_trace(trace: Any, text_color: str | None) -> None:
     """Thicker lines, bigger markers and text, projector colour scales, for one trace."""
     if "line" in trace and trace.type in ("scatter", "scattergl"):
         trace.line.width = _scaled(trace.line.width, LINE_SCALE, MIN_LINE, MIN_LINE)
@@ -53,13 +61,17 @@ def _restyle_trace(trace: Any) -> None:
     if "textfont" in trace:
         size = trace.textfont.size
         if size is None or isinstance(size, int | float):
-            trace.textfont.size = font_size(size, MIN_FONT)
+            trace.textfont.size = font_size(size, BASE_FONT - 2)
     if "colorscale" in trace and _is_viridis(trace.colorscale):
         trace.colorscale = PROJECTOR_SEQUENTIAL
     if "colorbar" in trace and trace.colorbar is not None:
-        trace.colorbar.tickfont.size = font_size(trace.colorbar.tickfont.size, MIN_FONT)
-        if trace.colorbar.thickness is not None:
-            trace.colorbar.thickness = trace.colorbar.thickness * 1.6
+        bar = trace.colorbar
+        bar.tickfont.size = font_size(bar.tickfont.size, MIN_FONT)
+        bar.title.font.size = font_size(bar.title.font.size, MIN_FONT)
+        _ink(bar.tickfont, text_color)
+        _ink(bar.title.font, text_color)
+        if bar.thickness is not None:
+            bar.thickness = bar.thickness * 1.6
 
 
 def _is_viridis(colorscale: Any) -> bool:
@@ -76,28 +88,51 @@ def _restyle_annotations(fig: go.Figure) -> None:
         annotation.font.size = font_size(annotation.font.size, BASE_FONT)
 
 
-def _restyle_axes(fig: go.Figure) -> None:
+def _restyle_margins(fig: go.Figure) -> None:
+    """Margins the figure set grow with its text (titles above, tick labels and notes beside)."""
+    margin = fig.layout.margin
+    for side in ("t", "b", "l", "r"):
+        if margin[side] is not None:
+            margin[side] = round(margin[side] * FONT_SCALE)
+
+
+def _restyle_shapes(fig: go.Figure) -> None:
+    """Thicker reference lines (e.g. a line at 0)."""
+    for shape in fig.layout.shapes or ():
+        shape.line.width = _scaled(shape.line.width, LINE_SCALE, MIN_LINE / 2, None)
+
+
+def _restyle_axes(fig: go.Figure, text_color: str | None) -> None:
+    """Larger tick labels and axis titles on every axis, in `text_color` (the app's theme
+    draws them in a light grey a projector washes out)."""
     for name in dir(fig.layout):
         if name.startswith(("xaxis", "yaxis")) and fig.layout[name] is not None:
             axis = fig.layout[name]
             axis.tickfont.size = font_size(axis.tickfont.size, BASE_FONT - 2)
             axis.title.font.size = font_size(axis.title.font.size, BASE_FONT)
+            _ink(axis.tickfont, text_color)
+            _ink(axis.title.font, text_color)
 
 
-def for_projector(fig: go.Figure) -> go.Figure:
-    """A copy of `fig` restyled to be read from the back of a room on a projector."""
+def for_projector(fig: go.Figure, text_color: str | None = None) -> go.Figure:
+    """A copy of `fig` restyled to be read from the back of a room on a projector.
+
+    `text_color`, when given, is the colour of text the figure did not colour itself (a
+    projector washes out the light greys of the default theme).
+    """
     out = go.Figure(fig)
     layout = out.layout
     layout.font.size = font_size(layout.font.size, BASE_FONT)
+    _ink(layout.font, text_color)
     layout.title.font.size = font_size(layout.title.font.size, BASE_FONT + 4)
     layout.legend.font.size = font_size(layout.legend.font.size, BASE_FONT - 2)
     layout.hoverlabel.font.size = font_size(layout.hoverlabel.font.size, BASE_FONT)
     height = layout.height if layout.height is not None else DEFAULT_HEIGHT
-    layout.height = min(MAX_HEIGHT, round(height * HEIGHT_SCALE))
-    if layout.margin.t is not None:
-        layout.margin.t = round(layout.margin.t * FONT_SCALE)
-    _restyle_axes(out)
+    layout.height = max(height, min(MAX_HEIGHT, round(height * HEIGHT_SCALE)))  # never shrunk
+    _restyle_margins(out)
+    _restyle_axes(out, text_color)
     _restyle_annotations(out)
+    _restyle_shapes(out)
     for trace in out.data:
-        _restyle_trace(trace)
+        _restyle_trace(trace, text_color)
     return out
