@@ -8,7 +8,7 @@ from fmnist_viz.compare import group_names, load_series, study_references
 from fmnist_viz.figures.curves import gap_chart, group_colors, overlay_curves
 from fmnist_viz.teaching import PAGE_INTROS
 from ui import compare_view as view
-from ui import resources, state, sweep_form
+from ui import presenter, resources, state, sweep_form
 from ui.shell import ensure_shell
 
 ensure_shell()
@@ -51,7 +51,7 @@ show_runs = st.toggle(
     help="Configurations with several runs are drawn as mean ± one standard deviation.",
 )
 for metric in ("accuracy", "loss"):
-    st.plotly_chart(
+    presenter.chart(
         overlay_curves(
             series,
             metric,
@@ -81,11 +81,11 @@ by = c2.radio(
     horizontal=True,
     key="cmp_sm_by",
 )
-st.plotly_chart(view.multiples(series, metric, by, colors), key="cmp_multiples")
+presenter.chart(view.multiples(series, metric, by, colors), key="cmp_multiples")
 st.caption(curves_summary(series, metric))
 
 st.subheader("Generalisation gap")
-st.plotly_chart(gap_chart(series, bands=not show_runs, colors=colors, study=True), key="cmp_gap")
+presenter.chart(gap_chart(series, bands=not show_runs, colors=colors, study=True), key="cmp_gap")
 st.caption(gap_summary(series))
 st.caption(
     "Training minus validation accuracy after each epoch. A curve that keeps rising means the "

@@ -12,7 +12,7 @@ from fmnist_viz.figures.dropout import dropout_triplet
 from fmnist_viz.figures.probabilities import probability_bars
 from fmnist_viz.probes import Prober
 from fmnist_viz.store import RunStore
-from ui import image_picker, inside_page, live_view, resources
+from ui import image_picker, inside_page, live_view, presenter, resources
 from ui.shell import ROOT, ensure_shell
 
 ensure_shell()
@@ -31,7 +31,7 @@ def layer_view(prober: Prober, image: np.ndarray, name: str, p: float, seed: int
     before = prober.layer_names[prober.layer_names.index(name) - 1]
     st.markdown(f"#### {name}, after {before}")
     fig = dropout_triplet(view.input, view.inference, view.training, view.mask, p)
-    st.plotly_chart(fig, key=f"dropout_{name}")
+    presenter.chart(fig, key=f"dropout_{name}")
     kept = view.mask & (view.input != 0)
     ratio = float(np.median(view.training[kept] / view.input[kept])) if kept.any() else np.nan
     same = "identical to" if np.array_equal(view.inference, view.input) else "different from"
@@ -47,7 +47,7 @@ def mc_section(prober: Prober, image: dict, seed: int) -> None:
     """N stochastic passes with dropout on: mean and spread of the class probabilities."""
     n = st.slider("Passes with dropout on", 10, 200, 50, step=10, key="mc_passes", width=400)
     mc = mc_dropout(prober, image["image"], n, seed)
-    st.plotly_chart(probability_bars(mc.mean, image["label"], mc.std), key="mc_bars")
+    presenter.chart(probability_bars(mc.mean, image["label"], mc.std), key="mc_bars")
     top = int(np.argmax(mc.std))
     votes = np.bincount(mc.samples.argmax(axis=1), minlength=len(CLASS_NAMES))
     st.caption(

@@ -13,7 +13,7 @@ from fmnist_viz.evaluation import (
 from fmnist_viz.figures.evaluation import confusion_heatmap, misclassified_gallery, per_class_bars
 from fmnist_viz.teaching import PAGE_INTROS
 from ui import evaluate_view as view
-from ui import resources, run_chooser
+from ui import presenter, resources, run_chooser
 from ui.shell import ensure_shell
 
 ensure_shell()
@@ -54,13 +54,15 @@ for i, (column, (info, _), confusion) in enumerate(
     zip(st.columns(len(runs_shown)), runs_shown, confusions, strict=True)
 ):
     title = f"{info.name}: confusion matrix" + (" (row shares)" if normalize else "")
-    column.plotly_chart(
-        confusion_heatmap(confusion, normalize=normalize, title=title), key=f"eval_confusion_{i}"
+    presenter.chart(
+        confusion_heatmap(confusion, normalize=normalize, title=title),
+        key=f"eval_confusion_{i}",
+        where=column,
     )
     column.caption(confusion_summary(confusion))
 
 per_class = [normalize_rows(c).diagonal() for c in confusions]
-st.plotly_chart(
+presenter.chart(
     per_class_bars(
         per_class[0],
         per_class[1] if len(per_class) > 1 else None,
@@ -104,5 +106,5 @@ if images is not None:
             f"{len(rows)} of {len(wrong):,} matching mistakes, most confident first "
             "(title: true → predicted, the model's confidence)."
         )
-        st.plotly_chart(misclassified_gallery(images, rows, cols=8), key="eval_gallery")
+        presenter.chart(misclassified_gallery(images, rows, cols=8), key="eval_gallery")
         view.open_in_feature_maps(store, rows, run_a)

@@ -7,7 +7,16 @@ from fmnist_viz.figures.maps import channel_detail, channel_grid, image_figure
 from fmnist_viz.probes import LayerOutput
 from fmnist_viz.snapshots import snapshot_outputs
 from fmnist_viz.store import RunError
-from ui import image_picker, inside_page, live_view, resources, run_cache, run_chooser, state
+from ui import (
+    image_picker,
+    inside_page,
+    live_view,
+    presenter,
+    resources,
+    run_cache,
+    run_chooser,
+    state,
+)
 from ui.shell import ensure_shell
 
 ensure_shell()
@@ -29,7 +38,7 @@ def grid(output: LayerOutput, key: str, scales: Scales) -> None:
     """One layer's channels as a grid titled with its name and type."""
     scale = (scales or {}).get(output.name)
     fig = channel_grid(output.output, f"{output.name} ({output.type})", scale=scale)
-    st.plotly_chart(fig, key=key)
+    presenter.chart(fig, key=key)
 
 
 def half_grid(output: LayerOutput, key: str) -> None:
@@ -37,7 +46,7 @@ def half_grid(output: LayerOutput, key: str) -> None:
     fig = channel_grid(output.output, output.name)
     body = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
     fig.update_layout(height=int(body * HALF_WIDTH) + fig.layout.margin.t + fig.layout.margin.b)
-    st.plotly_chart(fig, key=key)
+    presenter.chart(fig, key=key)
 
 
 def overview(maps: list[LayerOutput], scales: Scales) -> None:
@@ -71,10 +80,10 @@ def detail(maps: list[LayerOutput], image: dict, scales: Scales) -> None:
         st.session_state["fm_channel"] = 0
     channel = c2.number_input(f"Channel (0 to {n - 1})", 0, n - 1, step=1, key="fm_channel")
     input_figure = image_figure(image["image"], f"Input: {image['source']}")
-    c1.plotly_chart(input_figure.update_layout(height=480), key="fm_input")
+    presenter.chart(input_figure.update_layout(height=480), key="fm_input", where=c1)
     scale = (scales or {}).get(out.name)
     figure = channel_detail(out.output, int(channel), out.name, scale=scale)
-    c2.plotly_chart(figure, key="fm_detail")
+    presenter.chart(figure, key="fm_detail", where=c2)
 
 
 def versus_run(run_id: str, maps: list[LayerOutput], image: dict, model) -> None:

@@ -6,7 +6,7 @@ from fmnist_viz import CLASS_NAMES
 from fmnist_viz.data import examples_per_class
 from fmnist_viz.figures.maps import examples_grid
 from fmnist_viz.teaching import PAGE_INTROS, STUDY_SUMMARY
-from ui import resources
+from ui import presenter, resources
 from ui.shell import ensure_shell
 
 ensure_shell()
@@ -22,7 +22,7 @@ if data is not None:
             st.markdown(f"- **{place.kind}** `{place.location}` — {place.outcome}")
     shown = examples_per_class(data.y_test)
     names = [CLASS_NAMES[int(data.y_test[i])] for i in shown]
-    st.plotly_chart(examples_grid(data.x_test[shown], names), key="home_examples")
+    presenter.chart(examples_grid(data.x_test[shown], names), key="home_examples")
     st.caption("The ten classes: the first test image of each, 28 × 28 gray pixels.")
 
 runs = resources.store().list()

@@ -14,7 +14,7 @@ from fmnist_viz.figures.maps import vector_bar
 from fmnist_viz.snapshots import conv_weights
 from fmnist_viz.store import RunError
 from fmnist_viz.teaching import PAGE_INTROS
-from ui import live_view, run_cache, run_chooser
+from ui import live_view, presenter, run_cache, run_chooser
 from ui.concepts import concept_notes
 from ui.shell import ensure_shell
 
@@ -28,21 +28,21 @@ def kernel_view(name: str, kernel: np.ndarray, bias: np.ndarray, limit: float | 
     """The layer's kernels: every filter for one input channel, else a grid or one filter."""
     n_in, n_f = kernel.shape[2], kernel.shape[3]
     if n_in == 1:
-        st.plotly_chart(first_layer_kernels(kernel, bias, limit), key=f"k_kernels_{name}")
+        presenter.chart(first_layer_kernels(kernel, bias, limit), key=f"k_kernels_{name}")
         st.caption("Red = positive weight, blue = negative; the label gives each filter's bias.")
         return
     view = st.radio(
         "Show", list(VIEWS), format_func=VIEWS.get, horizontal=True, key=f"k_view_{name}"
     )
     if view == "grid":
-        st.plotly_chart(deep_kernel_grid(kernel, limit=limit), key=f"k_grid_{name}")
+        presenter.chart(deep_kernel_grid(kernel, limit=limit), key=f"k_grid_{name}")
         st.caption(
             "Each row is one filter, each column the slice it applies to one input channel; "
             "the filter's output is the sum over all its slices plus its bias."
         )
         return
     f = st.number_input(f"Filter (0 to {n_f - 1})", 0, n_f - 1, step=1, key=f"k_filter_{name}")
-    st.plotly_chart(filter_slices(kernel, int(f)), key=f"k_slices_{name}")
+    presenter.chart(filter_slices(kernel, int(f)), key=f"k_slices_{name}")
     st.caption(f"Bias of filter {f}: {float(bias[int(f)]):+.4f}")
 
 
@@ -52,8 +52,8 @@ def layer_section(name: str, kernel: np.ndarray, bias: np.ndarray, limit: float 
     st.subheader(f"{name}: {n_f} filters of {k}×{k} over {n_in} input channel(s)")
     kernel_view(name, kernel, bias, limit)
     hist, biases = st.tabs([f"{name} weight histogram", f"{name} bias values"])
-    hist.plotly_chart(weight_histogram(kernel, bias, name), key=f"k_hist_{name}")
-    biases.plotly_chart(vector_bar(bias, f"{name} biases"), key=f"k_bias_{name}")
+    presenter.chart(weight_histogram(kernel, bias, name), key=f"k_hist_{name}", where=hist)
+    presenter.chart(vector_bar(bias, f"{name} biases"), key=f"k_bias_{name}", where=biases)
 
 
 def change_since_start(shown: live_view.Shown, name: str, kernel: np.ndarray) -> None:
@@ -86,7 +86,7 @@ def evolution(shown: live_view.Shown, first: str) -> None:
                 round(s.position, 3): conv_weights(run_cache.state_weights(s.path))[first][0]
                 for s in states
             }
-            st.plotly_chart(kernel_evolution(kernels), key="k_evolution")
+            presenter.chart(kernel_evolution(kernels), key="k_evolution")
         except (RunError, KeyError, ValueError) as exc:
             st.error(f"The saved states of this run cannot be shown: {exc}")
 

@@ -6,7 +6,7 @@ import streamlit as st
 from fmnist_viz.figures.relu import relu_pair, relu_share_bars
 from fmnist_viz.probes import LayerOutput
 from fmnist_viz.relu import ReluStats, zero_shares
-from ui import inside_page, live_view, run_cache
+from ui import inside_page, live_view, presenter, run_cache
 from ui.shell import ensure_shell
 
 ensure_shell()
@@ -39,7 +39,7 @@ def layer_section(out: LayerOutput, stats: ReluStats, image_share: float, n_imag
     channel = st.slider(
         f"Channel of {out.name}", 0, n - 1, key=key, persist_state="session", width=400
     )
-    st.plotly_chart(relu_pair(out.pre_activation, out.output, channel), key=f"relu_{out.name}")
+    presenter.chart(relu_pair(out.pre_activation, out.output, channel), key=f"relu_{out.name}")
     c1, c2, c3 = st.columns(3)
     c1.metric("Zeroed, this image", f"{image_share:.1%}")
     c2.metric(f"Zeroed, average of {n_images} test images", f"{stats.batch_zero_share:.1%}")
@@ -61,7 +61,7 @@ def draw(shown: live_view.Shown, model: live_view.ModelAt, image: dict, data) ->
         "Left: the convolution's raw response (conv + bias), red above 0 and blue below; right: "
         "after ReLU, where every negative value became 0 (grey)."
     )
-    st.plotly_chart(relu_share_bars(stats, shares), key="relu_shares")
+    presenter.chart(relu_share_bars(stats, shares), key="relu_shares")
     for out in relu_layers:
         layer_section(out, stats[out.name], shares[out.name], n_images)
 

@@ -52,7 +52,7 @@ from fmnist_viz.projection import (
 from fmnist_viz.separability import K_DEFAULT, K_MAX, K_MIN, chance_level
 from fmnist_viz.snapshots import model_at
 from fmnist_viz.store import RunError
-from ui import image_picker, resources, run_cache
+from ui import image_picker, presenter, resources, run_cache
 from ui.live_view import FULL_RERUN, ModelAt, Shown
 
 THUMB_PX = 196
@@ -286,7 +286,7 @@ def main_view(
             figure = embedding_scatter(
                 _points(summary_, coords), title, titles, _position(summary_, picked), ticks
             )
-            st.plotly_chart(
+            presenter.chart(
                 figure,
                 key="emb_scatter",
                 on_select=functools.partial(_pick_from_click, "emb_scatter"),
@@ -313,7 +313,7 @@ def scores_view(summary_: Summary, chosen: Settings, stage: Stage) -> None:
     scores = [summary_.scores.get(s.name) for s in summary_.stages]
     selected = [s.name for s in summary_.stages].index(stage.name)
     chance = chance_level(summary_.sample.labels)
-    st.plotly_chart(separability_line(labels, scores, chance, chosen.k, selected), key="emb_line")
+    presenter.chart(separability_line(labels, scores, chance, chosen.k, selected), key="emb_line")
     st.caption(
         f"For each of the {len(summary_.sample.labels):,} images: do most of its {chosen.k} "
         "nearest other images (Euclidean distance in that stage's full representation, values "
@@ -327,7 +327,7 @@ def overview(summary_: Summary) -> None:
         (f"{s.label}: {summary_.scores[s.name]:.0%}", _points(summary_, summary_.pca[s.name][0]))
         for s in summary_.shown
     ]
-    st.plotly_chart(stage_overview(panels, "Every stage at a glance (PCA)"), key="emb_overview")
+    presenter.chart(stage_overview(panels, "Every stage at a glance (PCA)"), key="emb_overview")
 
 
 def epochs_view(shown: Shown, data: FashionMNIST, chosen: Settings, summary_: Summary) -> None:
@@ -366,7 +366,7 @@ def epochs_view(shown: Shown, data: FashionMNIST, chosen: Settings, summary_: Su
     labels = [s.label for s in summary_.stages]
     chance = chance_level(summary_.sample.labels)
     figure = separability_by_epoch(labels, rows, chance, chosen.k, current)
-    st.plotly_chart(figure, key="emb_epoch_lines")
+    presenter.chart(figure, key="emb_epoch_lines")
     if any(None in scores for _, _, scores in rows):
         st.caption("A gap: that state kept only the convolutional part, not the dense layers.")
 

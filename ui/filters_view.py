@@ -55,7 +55,7 @@ from fmnist_viz.top_images import (
     spread_sentence,
     top_images,
 )
-from ui import live_view
+from ui import live_view, presenter
 
 NO_CONV = (
     "This model has no convolution layer, so it has no filters to show. The Filters page needs "
@@ -231,7 +231,7 @@ def grid_section(
         where = ""
     chosen = st.session_state.get("fi_filter", 0)
     figure = filter_grid(top, field, searched.images, searched.labels, block, grown, chosen=chosen)
-    st.plotly_chart(figure, key="fi_grid", on_select=_grid_clicked, selection_mode="points")
+    presenter.chart(figure, key="fi_grid", on_select=_grid_clicked, selection_mode="points")
     st.caption(
         f"Each tile is one filter. Left: an image grown from faint noise so that the filter "
         f"responds as much as it can. Right: the {SHOWN} test images where the filter's map "
@@ -267,14 +267,14 @@ def detail_section(
     with left:
         kernel, bias = conv_weights(model.kernels())[top.layer]
         figure = filter_slices(kernel, f)
-        st.plotly_chart(
+        presenter.chart(
             figure.update_layout(height=min(figure.layout.height, 420)), key="fi_kernel"
         )
         st.caption(f"Bias of filter {f}: {float(bias[f]):+.4f}")
     with right:
         try:
             grown, _ = grow(model, searched, top.layer, _block(_block_of(f), count))
-            st.plotly_chart(grown_figure(grown, f), key="fi_grown")
+            presenter.chart(grown_figure(grown, f), key="fi_grown")
             tone = flat_tone(grown.image_of(f))
             if tone:
                 total = float(kernel[..., f].sum())
@@ -287,7 +287,7 @@ def detail_section(
             st.error(f"The grown image of filter {f} cannot be computed: {exc}")
     if top.fires(f):
         figure = top_images_figure(top, f, field, searched.images, searched.labels)
-        st.plotly_chart(figure, key="fi_top")
+        presenter.chart(figure, key="fi_top")
     else:
         st.info(
             f"Filter {f} never fires on {searched.note()}: its output is 0 on every one of them "
@@ -295,7 +295,7 @@ def detail_section(
         )
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(class_spread_figure(counts, f), key="fi_spread")
+        presenter.chart(class_spread_figure(counts, f), key="fi_spread")
     with right:
         current_map(model, top.layer, f, field, image)
 
@@ -316,8 +316,8 @@ def current_map(
         else f"Filter {f} does not fire on {image['source']}"
     )
     tabs = st.tabs(["Its map on the current image", "Where it fires most"])
-    tabs[0].plotly_chart(channel_detail(output, f, layer), key="fi_map")
-    tabs[1].plotly_chart(image_with_field(image["image"], box, title), key="fi_where")
+    presenter.chart(channel_detail(output, f, layer), key="fi_map", where=tabs[0])
+    presenter.chart(image_with_field(image["image"], box, title), key="fi_where", where=tabs[1])
 
 
 def draw(

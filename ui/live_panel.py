@@ -8,7 +8,7 @@ from fmnist_viz.chart_text import history_summary
 from fmnist_viz.figures.live import live_curves
 from fmnist_viz.jobs import JobManager
 from fmnist_viz.run_files import BatchTail
-from ui import state
+from ui import presenter, state
 from ui.job_progress import show_job
 
 RUN_KEY = "train_run"
@@ -77,7 +77,7 @@ def _panel(jm: JobManager, run_id: str) -> None:
     history = jm.store.history(run_id)
     steps = int(meta.get("steps_per_epoch") or 1)
     epochs = int(meta.get("config", {}).get("epochs") or 1)
-    st.plotly_chart(live_curves(rows, history, steps, epochs), key="live_curves")
+    presenter.chart(live_curves(rows, history, steps, epochs), key="live_curves")
     st.caption(history_summary(history))
 
 
