@@ -10,7 +10,15 @@ from fmnist_viz.class_gradients import LOGIT, conv_layers
 from fmnist_viz.class_gradients import class_score as score_of
 from fmnist_viz.figures.attribution import attribution_figure, map_range, methods_panel
 from fmnist_viz.probes import Prober
-from ui import attribution_view, image_picker, inside_page, live_view, run_cache, run_chooser
+from ui import (
+    attribution_view,
+    image_picker,
+    inside_page,
+    live_view,
+    presenter,
+    run_cache,
+    run_chooser,
+)
 from ui.attribution_view import Settings
 from ui.shell import ensure_shell
 
@@ -79,7 +87,7 @@ def four_methods(
     st.caption(LEGEND)
     cols = 2 if len(results) == 4 else len(results)
     figure = methods_panel(image["image"], results, title=f"Input: {image['source']}", cols=cols)
-    st.plotly_chart(figure, key="attr_panel")
+    presenter.chart(figure, key="attr_panel")
     show_notes(results)
 
 
@@ -131,7 +139,7 @@ def versus_run(run_id: str, model: live_view.ModelAt, ctx: dict) -> None:
             if res is None:
                 continue
             figure = attribution_figure(ctx["image"], res, scale=shared, height=440)
-            st.plotly_chart(figure, key=f"attr_side_{name}")
+            presenter.chart(figure, key=f"attr_side_{name}")
             show_notes([res])
             image_picker.prediction_panel(
                 pr, ctx["image"], ctx["label"], f"attr_pred_{name}", narrow=True
@@ -158,7 +166,8 @@ def draw(shown: live_view.Shown, model: live_view.ModelAt, image: dict) -> None:
         image_picker.prediction_panel(prober, image["image"], image["label"], key="attr_pred")
     with right:
         target = attribution_view.class_choice()
-        chosen = attribution_view.settings(conv_layers(prober))
+        with presenter.settings_box("Method settings"):
+            chosen = attribution_view.settings(conv_layers(prober))
     shown_class = int(np.argmax(probs)) if target is None else target
     st.markdown(explained(shown_class, probs))
     st.caption(score_text(score_of(prober), chosen.fill))

@@ -21,7 +21,7 @@ from fmnist_viz.config import (
 from fmnist_viz.executors import ExecutorError
 from fmnist_viz.store import RunError
 from fmnist_viz.teaching import PAGE_INTROS, PRESET_STORIES
-from ui import layer_editor, live_panel, resources, spec_transfer, state
+from ui import layer_editor, live_panel, presenter, resources, spec_transfer, state
 from ui.shell import ensure_shell
 
 ensure_shell()
@@ -77,7 +77,7 @@ current = st.session_state.get(live_panel.RUN_KEY)
 if current:
     live_panel.show(jm)
     running = (view := jm.view(current)) is not None and view.active
-    setup = st.expander("Set up another run", expanded=not running)
+    setup = st.expander("Set up another run", expanded=presenter.expanded(not running))
 else:
     setup = st.container()
 

@@ -1,5 +1,5 @@
 """The common start of the inside pages that look at one image: title, run chooser, data, the
-image picker beside the page's teaching notes."""
+image picker beside the page's teaching notes (folded away while presenting)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import streamlit as st
 from fmnist_viz.data import FashionMNIST
 from fmnist_viz.store import RunInfo
 from fmnist_viz.teaching import PAGE_INTROS
-from ui import image_picker, resources, run_chooser
+from ui import image_picker, presenter, resources, run_chooser
 from ui.concepts import concept_notes
 
 
@@ -25,11 +25,12 @@ def start(
     data = resources.dataset_or_error() if run else None
     if run is None or data is None:
         st.stop()
-    top_left, top_right = st.columns([3, 2])
-    with top_left:
-        picked = image_picker.pick_image(data, run.id)
-    with top_right:
-        concept_notes(notes, expanded=0)
+    with presenter.settings_box("Image and notes"):
+        top_left, top_right = st.columns([3, 2])
+        with top_left:
+            picked = image_picker.pick_image(data, run.id)
+        with top_right:
+            concept_notes(notes, expanded=0)
     if picked is None and need_image:
         st.stop()
     st.markdown(f"**{run.name}**" + (f" · image: {picked['source']}" if picked else ""))

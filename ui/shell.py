@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
 from fmnist_viz.config import ConfigError
-from ui import resources, sidebar
+from ui import presenter, resources, sidebar
 
 _routed = threading.local()  # each session's script runs in its own thread
 _switched = False  # has a page started outside dashboard.py in this process yet?
@@ -38,7 +38,12 @@ PAGES = [
 
 def setup() -> StreamlitPage:
     """Page config, navigation and sidebar; returns the page the URL asks for."""
-    st.set_page_config(page_title="Fashion-MNIST CNN Explorer", page_icon="👟", layout="wide")
+    st.set_page_config(
+        page_title="Fashion-MNIST CNN Explorer",
+        page_icon="👟",
+        layout="wide",
+        initial_sidebar_state=presenter.sidebar_state(),
+    )
     pages = [
         st.Page(path, title=title, icon=icon, default=i == 0)
         for i, (path, title, icon) in enumerate(PAGES)

@@ -1,4 +1,5 @@
-"""The sidebar on every page: active run(s) and this session's training jobs."""
+"""The sidebar on every page: the presenter display's toggle, active run(s) and this session's
+training jobs."""
 
 from __future__ import annotations
 
@@ -6,13 +7,14 @@ import streamlit as st
 
 from fmnist_viz.jobs import JobManager
 from fmnist_viz.store import RunError, RunStore
-from ui import state
+from ui import presenter, state
 from ui.job_progress import rerun_when_ended, show_job
 
 
 def render(jm: JobManager) -> None:
     """Draw the sidebar; its job list polls every second while a job is active."""
     with st.sidebar:
+        presenter.toggle()
         _active_runs(jm.store)
         jobs = jm.active_jobs(state.owner())
         st.fragment(_job_status, run_every=1.0 if jobs else None)(jm)
