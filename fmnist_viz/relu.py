@@ -55,8 +55,11 @@ def zero_shares(outputs: Sequence[LayerOutput]) -> dict[str, float]:
     }
 
 
-def telling_channel(output: np.ndarray) -> int:
-    """The channel of an (h, w, c) ReLU output whose share of zeros is closest to half: the one
-    that shows best what ReLU does (kept and zeroed values side by side)."""
-    shares = np.mean(np.asarray(output) == 0, axis=(0, 1))
-    return int(np.argmin(np.abs(shares - 0.5)))
+def telling_channel(pre_activation: np.ndarray) -> int:
+    """The channel of an (h, w, c) conv output before ReLU where ReLU has the most to show:
+    the largest min(sum of the positive values, sum of the negative values), so both what it
+    keeps and what it zeroes are strong."""
+    values = np.asarray(pre_activation, dtype=np.float64)
+    positive = np.clip(values, 0, None).sum(axis=(0, 1))
+    negative = -np.clip(values, None, 0).sum(axis=(0, 1))
+    return int(np.argmax(np.minimum(positive, negative)))

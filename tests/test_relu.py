@@ -9,7 +9,7 @@ keras = pytest.importorskip("keras")
 
 from fmnist_viz.architectures import preset  # noqa: E402
 from fmnist_viz.probes import Prober  # noqa: E402
-from fmnist_viz.relu import relu_stats, zero_shares  # noqa: E402
+from fmnist_viz.relu import relu_stats, telling_channel, zero_shares  # noqa: E402
 from tests.probe_support import built  # noqa: E402
 
 
@@ -36,3 +36,13 @@ def test_relu_stats_per_image_and_dead_filters(probe_images: np.ndarray) -> None
     assert conv1.filter_zero_share[0] == 1.0 and conv1.filter_zero_share[1] == 0.0
     assert conv1.batch_zero_share == pytest.approx(conv1.zero_share.mean())
     assert len(conv1.zero_share) == len(probe_images)
+
+
+def test_telling_channel_has_strong_values_on_both_sides_of_zero() -> None:
+    pre = np.zeros((4, 4, 3))
+    pre[:, :, 0] = 1.0  # all positive: ReLU does nothing
+    pre[:, :, 1] = -1.0  # all negative: ReLU zeroes everything
+    pre[:2, :, 2], pre[2:, :, 2] = 0.5, -0.5  # half and half
+    assert telling_channel(pre) == 2
+    pre[:, :, 0] = np.where(np.arange(4)[:, None] < 1, 3.0, -1.0)  # 12 positive, 12 negative
+    assert telling_channel(pre) == 0

@@ -42,6 +42,8 @@ POOL_TYPES = ("MaxPooling2D", "AveragePooling2D")
 FILTER_KEY = "lesson_filter"
 SEED_KEY = "lesson_dropout_seed"
 DEMO_NAME = "Quick demo (lesson)"
+DROPOUT_CHANNELS = 16  # of a dropout layer's maps, shown as two rows of eight
+DROPOUT_HEIGHT = 360
 MAP_COLUMNS = 16  # two rows for 32 filters: the whole layer on one projected screen
 
 
@@ -124,10 +126,11 @@ def _inside(key: str, model: live_view.ModelAt, image: dict[str, Any]) -> None:
 
 
 def _filter(first: LayerOutput, where: Any = st) -> int:
-    """The filter the lesson follows (a slider; first: the one ReLU zeroes closest to half)."""
+    """The filter the lesson follows (a slider; first: the one with the most for ReLU to do)."""
     n = first.output.shape[2]
     if st.session_state.get(FILTER_KEY, -1) not in range(n):
-        st.session_state[FILTER_KEY] = telling_channel(first.output)
+        before = first.pre_activation if first.pre_activation is not None else first.output
+        st.session_state[FILTER_KEY] = telling_channel(before)
     return int(where.slider(f"Filter of {first.name}", 0, n - 1, key=FILTER_KEY))
 
 
@@ -194,12 +197,13 @@ def _relu(model: live_view.ModelAt, outputs: list[LayerOutput], image: dict) -> 
     if first.pre_activation is None or first.activation != "relu":
         st.info(f"{first.name} does not use ReLU: open the full page for this model.")
         return
-    f = _filter(first)
-    figure(relu_pair(first.pre_activation, first.output, f), "lesson_fig_relu")
-    zeroed = float(np.mean(first.output == 0))
-    st.caption(
-        f"Over all {first.output.shape[2]} filters, ReLU set {zeroed:.0%} of the values to 0."
-    )
+    box = st.container()  # the figure above its slider
+    f = _filter(first, st.columns(3)[0])
+    with box:
+        figure(relu_pair(first.pre_activation, first.output, f), "lesson_fig_relu")
+        zeroed = float(np.mean(first.output == 0))
+        n = first.output.shape[2]
+        st.caption(f"Over all {n} filters, ReLU set {zeroed:.0%} of the values to 0.")
 
 
 def _pooling(model: live_view.ModelAt, outputs: list[LayerOutput], image: dict) -> None:
@@ -252,13 +256,25 @@ def _dropout(model: live_view.ModelAt, outputs: list[LayerOutput], image: dict) 
     name, p = next(iter(rates.items()))
     seed = int(st.session_state.setdefault(SEED_KEY, 0))
     view = dropout_view(prober, image["image"], name, seed)
-    fig = dropout_triplet(view.input, view.inference, view.training, view.mask, p)
+    shown = [_first_channels(a) for a in view]  # a few large tiles read better projected
+    fig = dropout_triplet(*shown, p).update_layout(height=DROPOUT_HEIGHT)
     figure(fig, "lesson_fig_dropout")
     st.button("New random mask", key="lesson_remask", on_click=_remask, icon=":material/casino:")
+    more = (
+        f" (the first {DROPOUT_CHANNELS} of {view.input.shape[2]} channels are drawn)"
+        if view.input.ndim == 3 and view.input.shape[2] > DROPOUT_CHANNELS
+        else ""
+    )
     st.caption(
-        f"{name}, p = {p:g}: {view.mask.mean():.0%} of {view.mask.size:,} units kept this time; "
+        f"{name}, p = {p:g}{more}: {view.mask.mean():.0%} of {view.mask.size:,} units kept this "
+        "time; "
         f"the survivors are multiplied by 1/(1 − {p:g}) = {1 / (1 - p):.3f}."
     )
+
+
+def _first_channels(values: np.ndarray) -> np.ndarray:
+    """The first DROPOUT_CHANNELS channels of a map (a vector as it is)."""
+    return values[:, :, :DROPOUT_CHANNELS] if values.ndim == 3 else values
 
 
 def _remask() -> None:
