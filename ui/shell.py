@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGES = [
     ("pages/home.py", "Home", ":material/home:"),
     ("pages/train.py", "Train", ":material/model_training:"),
+    ("pages/lesson.py", "Lesson", ":material/school:"),
     ("pages/runs.py", "Runs", ":material/folder_open:"),
     ("pages/feature_maps.py", "Feature maps", ":material/grid_view:"),
     ("pages/kernels.py", "Kernels", ":material/apps:"),
