@@ -67,3 +67,16 @@ def mc_dropout(prober: Prober, image: np.ndarray, n: int, seed: int) -> MCDropou
         samples = prober.stochastic_predict(np.repeat(one_image(image), n, axis=0), seed)
     spread = samples.astype(np.float64) - samples[0]  # exact zeros when all passes agree
     return MCDropout(samples.mean(axis=0), spread.std(axis=0), samples)
+
+
+def showable_layers(prober: Prober, full: bool) -> dict[str, float]:
+    """The dropout layers (name: rate) that can be shown with the weights at hand: every one
+    when all weights are there, else only those before Flatten (a saved state can hold the
+    convolution weights only)."""
+    kinds = [type(layer).__name__ for layer in prober.layers]
+    flatten = kinds.index("Flatten") if "Flatten" in kinds else len(kinds)
+    return {
+        name: rate
+        for name, rate in prober.dropout_rates().items()
+        if full or prober.layer_names.index(name) < flatten
+    }

@@ -22,6 +22,7 @@ class Step:
     page: str  # the full page for deeper digging (a pages/ script)
     page_label: str  # "Page: what it adds" (the part after the colon is the link's tooltip)
     needs_run: bool  # drawn from a trained (or training) run's weights
+    needs_image: bool = False  # an image through the network (the inside steps)
 
 
 STEPS: tuple[Step, ...] = (
@@ -52,6 +53,7 @@ STEPS: tuple[Step, ...] = (
         "pages/kernels.py",
         "Kernels: every learned weight",
         True,
+        True,
     ),
     Step(
         "feature_maps",
@@ -64,6 +66,7 @@ STEPS: tuple[Step, ...] = (
         ),
         "pages/feature_maps.py",
         "Feature maps: every layer, one channel enlarged, two runs side by side",
+        True,
         True,
     ),
     Step(
@@ -80,6 +83,7 @@ STEPS: tuple[Step, ...] = (
         "pages/relu.py",
         "ReLU: every layer, how much it zeroes, dead filters",
         True,
+        True,
     ),
     Step(
         "pooling",
@@ -91,6 +95,7 @@ STEPS: tuple[Step, ...] = (
         ),
         "pages/feature_maps.py",
         "Feature maps: the pooling layers beside the conv layers",
+        True,
         True,
     ),
     Step(
@@ -106,6 +111,7 @@ STEPS: tuple[Step, ...] = (
         ),
         "pages/dropout.py",
         "Dropout: every dropout layer, and many passes with dropout on",
+        True,
         True,
     ),
     Step(

@@ -12,6 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+ACTIVATIONS = {
+    "relu": lambda x: max(0.0, x),
+    "linear": lambda x: x,
+    "sigmoid": lambda x: 1.0 / (1.0 + math.exp(-x)),
+    "tanh": math.tanh,
+}  # the conv activations a worked example writes out; others end before the activation
+
 
 @dataclass(frozen=True)
 class ConvStep:
@@ -26,6 +33,7 @@ class ConvStep:
     inside: np.ndarray  # (k, k) bool: the cell is on the image (not padding)
     kernel: np.ndarray  # (k, k) the filter's weights
     bias: float
+    activation: str = "relu"  # the layer's activation ("linear": none)
 
     @property
     def products(self) -> np.ndarray:
@@ -38,9 +46,11 @@ class ConvStep:
         return float(self.products.sum(dtype=np.float64) + self.bias)
 
     @property
-    def after_relu(self) -> float:
-        """max(0, total): the feature map's value after ReLU."""
-        return max(0.0, self.total)
+    def activated(self) -> float | None:
+        """The feature map's value: the total through the layer's activation (None for an
+        activation a worked example does not write out)."""
+        function = ACTIVATIONS.get(self.activation)
+        return None if function is None else float(function(self.total))
 
 
 @dataclass(frozen=True)
@@ -109,8 +119,10 @@ def conv_step(
     col: int,
     stride: int = 1,
     padding: str = "same",
+    activation: str = "relu",
 ) -> ConvStep:
-    """One output value of the first conv layer: image (28, 28[, 1]), kernel (k, k, 1, f)."""
+    """One output value of the first conv layer: image (28, 28[, 1]), kernel (k, k, 1, f),
+    the layer's stride, padding and activation."""
     image = np.asarray(image, dtype=np.float32)
     if image.ndim == 3:
         image = image[:, :, 0]
@@ -127,7 +139,16 @@ def conv_step(
     patch, inside = _window(image, top, left, k, 0.0)
     weights = kernel[:, :, 0, filter_index].astype(np.float64)
     return ConvStep(
-        row, col, filter_index, top, left, patch, inside, weights, float(bias[filter_index])
+        row,
+        col,
+        filter_index,
+        top,
+        left,
+        patch,
+        inside,
+        weights,
+        float(bias[filter_index]),
+        activation or "linear",
     )
 
 
@@ -164,14 +185,24 @@ def strongest(values: np.ndarray) -> tuple[int, int]:
 
 
 def conv_equation(step: ConvStep, digits: int = 2) -> str:
-    """The multiply-and-add written out: '0.41×0.12 + … + bias −0.03 = 0.55 → ReLU → 0.55'."""
+    """The multiply-and-add written out: '0.41×0.12 + … + 0.03 (bias) = 0.551 → relu → 0.551'
+    (cells over the image's edge count as 0 and are left out)."""
     cells = zip(step.patch.ravel(), step.kernel.ravel(), step.inside.ravel(), strict=True)
-    terms = [f"{p:.{digits}f}×{w:.{digits}f}" for p, w, on in cells if on]
-    bias = f"{step.bias:+.{digits}f}".replace("+", "+ ").replace("-", "− ")
-    return (
-        f"{' + '.join(terms)} {bias} (bias) = {step.total:.{digits + 1}f}"
-        f" → ReLU → {step.after_relu:.{digits + 1}f}"
-    )
+    terms = [f"{_number(p, digits)}×{_number(w, digits)}" for p, w, on in cells if on]
+    sign = "−" if step.bias < 0 else "+"
+    bias = f"{sign} {abs(step.bias):.{digits}f} (bias)"
+    text = f"{' + '.join(terms)} {bias} = {step.total:.{digits + 1}f}"
+    if step.activation == "linear":
+        return text
+    value = step.activated
+    after = "?" if value is None else f"{value:.{digits + 1}f}"
+    return f"{text} → {step.activation} → {after}"
+
+
+def _number(value: float, digits: int) -> str:
+    """A factor of a product: negative ones in brackets, with a real minus sign."""
+    text = f"{abs(value):.{digits}f}"
+    return f"(−{text})" if value < 0 else text
 
 
 def pool_equation(step: PoolStep, digits: int = 3) -> str:

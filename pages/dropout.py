@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from fmnist_viz import CLASS_NAMES
-from fmnist_viz.dropout import dropout_view, mc_dropout
+from fmnist_viz.dropout import dropout_view, mc_dropout, showable_layers
 from fmnist_viz.dropout_study import STUDY_COLUMNS, study_table
 from fmnist_viz.figures.dropout import dropout_triplet
 from fmnist_viz.figures.probabilities import probability_bars
@@ -95,9 +95,7 @@ def draw(shown: live_view.Shown, model: live_view.ModelAt, image: dict | None) -
         return
     if image is None:
         return
-    kinds = [type(layer).__name__ for layer in prober.layers]
-    flatten = kinds.index("Flatten") if "Flatten" in kinds else len(kinds)
-    usable = {n: p for n, p in rates.items() if model.full or prober.layer_names.index(n) < flatten}
+    usable = showable_layers(prober, model.full)
     if model.full:
         image_picker.prediction_panel(prober, image["image"], image["label"], key="dropout_pred")
     if SEED_KEY not in st.session_state:

@@ -4,7 +4,8 @@ from the active run (or the quick demo, trained on the spot). The step is in the
 import streamlit as st
 
 from fmnist_viz.lesson import STEPS
-from ui import lesson_image, lesson_nav, lesson_steps, presenter, resources, run_chooser
+from ui import lesson_image, lesson_nav, lesson_run, lesson_steps, presenter, resources
+from ui.run_chooser import choose_run
 from ui.shell import ensure_shell
 
 ensure_shell()
@@ -25,16 +26,16 @@ elif (data := resources.dataset_or_error()) is not None:
     if step.key == "data":
         with view:
             lesson_steps.data_step(data)
-    elif run_chooser.shown_run_id() is None:
-        with view:
-            lesson_steps.offer_quick_demo()
     else:
-        with words, st.expander("Run and image", expanded=not presenter.is_on()):
-            run = run_chooser.choose_run()
-            image = lesson_image.choose(data)
-        if run is not None and image is not None:
-            with view:
-                lesson_steps.run_step(step, run, image)
+        with view:
+            ready = lesson_run.ready()
+        if ready:
+            with words, st.expander("Run and image", expanded=not presenter.is_on()):
+                run = choose_run()
+                image = lesson_image.choose(data) if step.needs_image else None
+            if run is not None:
+                with view:
+                    lesson_steps.run_step(step, run, image)
 
 with words:
     page, _, what = step.page_label.partition(": ")

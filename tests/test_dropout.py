@@ -7,7 +7,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from fmnist_viz.dropout import dropout_view, mc_dropout  # noqa: E402
+from fmnist_viz.dropout import dropout_view, mc_dropout, showable_layers  # noqa: E402
 from fmnist_viz.probes import Prober  # noqa: E402
 from tests.probe_support import BIG_DROPOUT, NO_DROPOUT, built  # noqa: E402
 
@@ -79,3 +79,10 @@ def test_mc_dropout_without_dropout_is_deterministic(probe_images: np.ndarray) -
     np.testing.assert_allclose(result.mean, prober.predict(probe_images[0]), atol=1e-6)
     for before, after in zip(stats, bn.get_weights(), strict=True):
         np.testing.assert_array_equal(before, after)
+
+
+def test_showable_layers_before_flatten_without_the_dense_weights(model2_prober) -> None:
+    rates = model2_prober.dropout_rates()
+    assert list(rates) == ["dropout1", "dropout2"]
+    assert showable_layers(model2_prober, full=True) == rates
+    assert showable_layers(model2_prober, full=False) == {"dropout1": rates["dropout1"]}

@@ -41,8 +41,9 @@ def test_conv_step_figure_outlines_the_window_and_the_output() -> None:
     step = conv_step(image, kernel, np.zeros(4), filter_index=2, row=5, col=9)
     response = RNG.random((28, 28))
     fig = conv_step_figure(image, step, response)
-    window, cell = fig.layout.shapes
+    halo, window, _, cell = fig.layout.shapes  # each outline: a dark halo under a thin line
     assert (window.x0, window.x1, window.y0, window.y1) == (7.5, 10.5, 3.5, 6.5)
+    assert (halo.x0, halo.y1, halo.line.width) == (7.5, 6.5, 4)
     assert (cell.xref, cell.x0, cell.y0) == ("x4", 8.5, 4.5)
     assert np.allclose(np.asarray(fig.data[2].z, dtype=float), kernel[:, :, 0, 2])
     assert fig.data[2].text[0][0] == f"{kernel[0, 0, 0, 2]:.2f}"
@@ -53,7 +54,7 @@ def test_pool_step_figure_marks_the_winner() -> None:
     maps = RNG.random((6, 6, 2)).astype(np.float32)
     step = pool_step(maps, channel=1, row=2, col=1)
     fig = pool_step_figure(maps[:, :, 1], maps[::2, ::2, 1], step)
-    block, cell, winner = fig.layout.shapes
+    block, cell, winner = fig.layout.shapes[1::2]  # the lines over their halos
     assert (block.x0, block.y0) == (1.5, 3.5) and (cell.xref, cell.x0) == ("x3", 0.5)
     r, c = step.winner
     assert (winner.xref, winner.x0, winner.y0) == ("x2", c - 0.5, r - 0.5)

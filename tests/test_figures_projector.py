@@ -108,6 +108,15 @@ def test_lines_are_thicker_hidden_lines_stay_hidden() -> None:
     assert out.layout.shapes[0].line.width > 1
 
 
+def test_outlines_keep_their_width() -> None:
+    fig = go.Figure(go.Heatmap(z=[[0, 1], [1, 0]]))
+    fig.add_shape(type="rect", x0=-0.5, x1=0.5, y0=-0.5, y1=0.5, line={"width": 2})
+    fig.add_shape(type="line", x0=0, x1=1, y0=0, y1=0, line={"width": 1})
+    rect, line = for_projector(fig).layout.shapes
+    assert rect.line.width == 2  # a thicker frame would cover a small cell
+    assert line.line.width > 1
+
+
 def test_viridis_becomes_the_projector_scale_grey_and_diverging_are_kept() -> None:
     assert SEQUENTIAL == "Viridis"  # the app's sequential scale, the one replaced
     viridis = for_projector(_heatmap(SEQUENTIAL)).data[0]

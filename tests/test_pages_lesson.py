@@ -12,15 +12,17 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from fmnist_viz.architectures import preset
 from fmnist_viz.figures.projector import BASE_FONT
 from fmnist_viz.imaging import convert_upload
 from fmnist_viz.lesson import STEPS
 from fmnist_viz.store import RunStore
-from tests.apptest_support import app_env, open_page, texts
+from fmnist_viz.worker import execute_run
+from tests.apptest_support import SAMPLE, app_env, open_page, texts
 from tests.image_support import encode
-from tests.run_support import wait_until
+from tests.run_support import TINY, wait_until
 from tests.test_drawing import MODULE, FakeCanvas, strokes
-from ui import drawing, lesson_steps
+from ui import drawing, lesson_inside, lesson_run
 
 FIGURES = {
     "data": "lesson_fig_data",
@@ -128,7 +130,7 @@ def test_the_quick_demo_trains_and_the_lesson_shows_it(empty) -> None:
     at = _lesson(step="3")
     at.button(key="lesson_demo").click().run()
     runs = empty.list()
-    assert [r.name for r in runs] == [lesson_steps.DEMO_NAME]
+    assert [r.name for r in runs] == [lesson_run.DEMO_NAME]
     assert runs[0].meta["config"]["epochs"] == 3
     wait_until(lambda: empty.load(runs[0].id).status == "finished", 120, "the quick demo")
     at.run()
@@ -153,10 +155,7 @@ def test_the_class_draws_its_own_input(trained, canvas) -> None:
     canvas.draw(strokes())
     at.run()
     assert not at.exception, at.exception
-    z = _charts(at)["lesson_fig_kernel"]["data"][0]["z"]  # Plotly's typed-array form
-    shown = np.frombuffer(base64.b64decode(z["bdata"]), z["dtype"]).reshape(
-        [int(n) for n in str(z["shape"]).split(",")]
-    )
+    shown = _z(_charts(at)["lesson_fig_kernel"], 0)
     expected = convert_upload(encode(Image.fromarray(strokes()))).array
     np.testing.assert_allclose(shown, expected, atol=1e-6)  # the drawing is the model's input
 
@@ -169,3 +168,131 @@ def test_the_lesson_without_the_canvas_component(trained, monkeypatch) -> None:
     assert not at.exception and "Drawing needs the canvas component" in texts(at)
     at.radio(key="lesson_source").set_value("test").run()
     assert "lesson_fig_kernel" in _charts(at)
+
+
+# ---------------------------------------------------------------- custom models and run states
+
+ODD = {  # one tanh filter, stride 2, no padding; pooling with 'same' padding over 3×3
+    "name": "odd",
+    "layers": [
+        {"type": "conv2d", "name": "c1", "filters": 1, "kernel_size": 3, "strides": 2,
+         "padding": "valid", "activation": "tanh"},
+        {"type": "maxpool2d", "name": "p1", "pool_size": 3, "padding": "same"},
+        {"type": "dropout", "name": "d1", "rate": 0.2},
+        {"type": "flatten", "name": "flat"},
+        {"type": "dense", "name": "out", "units": 10, "activation": "softmax"},
+    ],
+}  # fmt: skip
+NORM_FIRST = {
+    "name": "norm_first",
+    "layers": [
+        {"type": "batchnorm", "name": "bn"},
+        {"type": "conv2d", "name": "c1", "filters": 4},
+        {"type": "avgpool2d", "name": "p1"},
+        {"type": "dropout", "name": "d1", "rate": 0.3},
+        {"type": "flatten", "name": "flat"},
+        {"type": "dense", "name": "out", "units": 10, "activation": "softmax"},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def custom_store(tmp_path_factory) -> tuple[RunStore, dict[str, str]]:
+    """Tiny runs of two custom models that the presets' paths do not cover."""
+    store = RunStore(tmp_path_factory.mktemp("custom-runs"))
+    ids = {}
+    for spec in (ODD, NORM_FIRST):
+        info = store.create(spec, TINY, name=spec["name"], arch="custom")
+        execute_run(store, info.id, data_dir=str(SAMPLE))
+        ids[spec["name"]] = info.id
+    return store, ids
+
+
+@pytest.fixture
+def custom(custom_store, monkeypatch):
+    store, ids = custom_store
+    with app_env(monkeypatch, store.root):
+        yield store, ids
+
+
+def _z(figure: dict, trace: int) -> np.ndarray:
+    z = figure["data"][trace]["z"]
+    if isinstance(z, dict):  # Plotly's typed-array form
+        shape = [int(n) for n in str(z["shape"]).split(",")]
+        return np.frombuffer(base64.b64decode(z["bdata"]), z["dtype"]).reshape(shape)
+    return np.asarray(z, dtype=float)
+
+
+def _equation(at) -> str:
+    return next(m.value for m in at.markdown if "(bias)" in m.value or ") = " in m.value)
+
+
+def test_a_one_filter_tanh_model_with_strides_is_written_out(custom) -> None:
+    _, ids = custom
+    at = _lesson(step="2", run=ids["odd"])
+    assert not at.exception and not at.error
+    assert lesson_inside.FILTER_KEY not in [s.key for s in at.slider]  # one filter: no slider
+    figure = _charts(at)["lesson_fig_kernel"]
+    feature_map = _z(figure, 3)
+    assert feature_map.shape == (13, 13)  # (28 − 3) // 2 + 1
+    row = at.slider(key="lesson_conv_row").value
+    col = at.slider(key="lesson_conv_col").value
+    value = float(_equation(at).rsplit("→ tanh → ", 1)[1].strip("`"))
+    assert value == pytest.approx(float(feature_map[row, col]), abs=1e-3)
+    at = _lesson(step="5", run=ids["odd"])
+    assert "lesson_fig_pool" in _charts(at) and not at.error
+    block = _z(_charts(at)["lesson_fig_pool"], 1)
+    assert block.shape == (3, 3)
+
+
+def test_a_model_starting_with_batch_norm_keeps_pooling_and_dropout(custom) -> None:
+    _, ids = custom
+    for number in (2, 3, 4):
+        at = _lesson(step=str(number), run=ids["norm_first"])
+        assert not at.exception and not _charts(at)
+        assert "does not start with a convolution layer" in texts(at)
+    at = _lesson(step="5", run=ids["norm_first"])
+    assert "lesson_fig_pool" in _charts(at)
+    assert _equation(at).startswith("`mean(")  # average pooling
+    assert any(s.label == "Channel of c1" for s in at.slider)
+    at = _lesson(step="6", run=ids["norm_first"])
+    assert "lesson_fig_dropout" in _charts(at)
+
+
+def test_the_equation_is_the_outlined_feature_map_value(trained) -> None:
+    _, ids = trained
+    at = _lesson(step="2", run=ids["model1"])
+    figure = _charts(at)["lesson_fig_kernel"]
+    row = at.slider(key="lesson_conv_row").value
+    col = at.slider(key="lesson_conv_col").value
+    value = float(_equation(at).rsplit("→ relu → ", 1)[1].strip("`"))
+    assert value == pytest.approx(float(_z(figure, 3)[row, col]), abs=1e-3)
+    cell = figure["layout"]["shapes"][-1]
+    assert (cell["x0"], cell["y0"]) == (col - 0.5, row - 0.5)
+
+
+def test_the_followed_filter_is_kept_from_step_to_step(trained) -> None:
+    _, ids = trained
+    at = _lesson(step="2", run=ids["model2"])
+    at.slider(key=lesson_inside.FILTER_KEY).set_value(5).run()
+    at.button(key="lesson_next").click().run()  # step 3 has no filter slider
+    at.button(key="lesson_next").click().run()
+    assert at.subheader[0].value.startswith("4. ")
+    assert at.slider(key=lesson_inside.FILTER_KEY).value == 5
+    title = _charts(at)["lesson_fig_relu"]["layout"]["title"]["text"]
+    assert title.startswith("ReLU on channel 5")
+
+
+def test_a_queued_run_is_waited_for(empty) -> None:
+    info = empty.create(preset("model1"), TINY, name="waiting", arch="model1")
+    at = _lesson(step="3", run=info.id)
+    assert "**waiting** is queued" in texts(at)
+    assert not _charts(at) and not [b for b in at.button if b.key == "lesson_demo"]
+
+
+def test_a_failed_run_says_why_and_offers_the_demo_again(empty) -> None:
+    info = empty.create(preset("model1"), TINY, name="broken", arch="model1")
+    empty.update(info.id, status="failed", error="out of memory")
+    at = _lesson(step="3", run=info.id)
+    assert "The run **broken** failed: out of memory" in texts(at)
+    assert [b for b in at.button if b.key == "lesson_demo"]

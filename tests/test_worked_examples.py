@@ -33,7 +33,7 @@ def test_conv_step_is_the_presets_first_layer(arch: str) -> None:
         for f in (0, kernel.shape[-1] - 1):
             step = conv_step(IMAGE, kernel, bias, filter_index=f, row=row, col=col)
             assert step.total == pytest.approx(float(first.pre_activation[row, col, f]), abs=1e-5)
-            assert step.after_relu == pytest.approx(float(first.output[row, col, f]), abs=1e-5)
+            assert step.activated == pytest.approx(float(first.output[row, col, f]), abs=1e-5)
 
 
 @pytest.mark.parametrize(
@@ -67,7 +67,10 @@ def test_conv_step_writes_padding_as_zero_and_products_add_up() -> None:
     assert step.total == pytest.approx(expected, abs=1e-6)
     text = conv_equation(step)
     assert text.count("×") == 4  # only the cells on the image are written out
-    assert f"= {step.total:.3f}" in text and "(bias)" in text and "ReLU" in text
+    assert f"= {step.total:.3f}" in text and "+ 0.50 (bias)" in text
+    assert text.endswith(f"→ relu → {step.activated:.3f}")
+    negative = next(w for w in kernel[1:, 1:, 0, 0].ravel() if w < 0)
+    assert f"×(−{abs(negative):.2f})" in text  # a negative weight in brackets, a real minus
 
 
 def test_conv_step_refuses_a_kernel_that_is_not_one_channel() -> None:
@@ -111,3 +114,24 @@ def test_strongest_is_the_largest_value() -> None:
     values = np.zeros((5, 6))
     values[3, 4] = 2.0
     assert strongest(values) == (3, 4)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "linear", "relu"])
+def test_conv_step_applies_the_layers_activation(activation: str) -> None:
+    layer = keras.layers.Conv2D(3, 3, padding="same", activation=activation)
+    out = np.asarray(layer(IMAGE[None, :, :, None]))[0]
+    kernel, bias = (np.asarray(w) for w in layer.get_weights())
+    for row, col in POSITIONS:
+        step = conv_step(
+            IMAGE, kernel, bias, filter_index=2, row=row, col=col, activation=activation
+        )
+        assert step.activated == pytest.approx(float(out[row, col, 2]), abs=1e-5)
+    text = conv_equation(step)
+    assert ("→" in text) == (activation != "linear")
+
+
+def test_an_activation_not_written_out_is_said_so() -> None:
+    kernel = np.ones((2, 2, 1, 1), dtype=np.float32)
+    step = conv_step(IMAGE, kernel, np.zeros(1), filter_index=0, row=3, col=3, activation="softmax")
+    assert step.activated is None
+    assert conv_equation(step).endswith("→ softmax → ?")

@@ -43,7 +43,7 @@ PERSIST: dict[str, Any] = {"persist_state": "session"}  # widget values survive 
 Pick = dict[str, Any]
 
 
-def _test_image(data: FashionMNIST, index: int, source: str) -> Pick:
+def pick_test_image(data: FashionMNIST, index: int, source: str) -> Pick:
     """A test image as the picker's plain dict."""
     image = data.x_test[index].astype(np.float32) / 255.0
     return {"image": image, "label": int(data.y_test[index]), "index": int(index), "source": source}
@@ -57,7 +57,7 @@ def _by_index(data: FashionMNIST, run_id: str) -> Pick:
     index = st.number_input(
         f"Test image number (0 to {n - 1:,})", 0, n - 1, step=1, key="picker_index", **PERSIST
     )
-    return _test_image(data, int(index), f"test image #{index}")
+    return pick_test_image(data, int(index), f"test image #{index}")
 
 
 def _reroll() -> None:
@@ -84,7 +84,7 @@ def _random_of_class(data: FashionMNIST, run_id: str) -> Pick | None:
         return None
     rng = np.random.default_rng(st.session_state[SEED_KEY])
     index = int(indices[rng.integers(indices.size)])
-    return _test_image(data, index, f"a random {CLASS_NAMES[cls]}: test image #{index}")
+    return pick_test_image(data, index, f"a random {CLASS_NAMES[cls]}: test image #{index}")
 
 
 def _wrong_label(row: dict[str, Any]) -> str:
@@ -114,7 +114,7 @@ def _wrong_one(data: FashionMNIST, run_id: str) -> Pick | None:
         key="picker_wrong",
         **PERSIST,
     )
-    return _test_image(data, index, f"misclassified test image #{index}")
+    return pick_test_image(data, index, f"misclassified test image #{index}")
 
 
 def read_upload(name: str, data: bytes) -> dict[str, Any]:

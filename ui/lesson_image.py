@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import streamlit as st
 
 from fmnist_viz import CLASS_NAMES
 from fmnist_viz.data import FashionMNIST, examples_per_class
 from ui import drawing
+from ui.image_picker import PERSIST, pick_test_image
 
 CLASS_KEY = "lesson_class"
 SOURCE_KEY = "lesson_source"
@@ -22,7 +22,7 @@ def choose(data: FashionMNIST) -> dict[str, Any] | None:
     """The lesson's image as the image picker's dict (image, label, source); None while the
     canvas is empty (it says so)."""
     source = st.radio(
-        "Image", list(SOURCES), format_func=SOURCES.get, key=SOURCE_KEY, horizontal=True
+        "Image", list(SOURCES), format_func=SOURCES.get, key=SOURCE_KEY, horizontal=True, **PERSIST
     )
     if source == "draw":
         converted = drawing.draw_image(DRAW_KEY)
@@ -32,10 +32,12 @@ def choose(data: FashionMNIST) -> dict[str, Any] | None:
     return _test_picture(data)
 
 
-def _test_picture(data: FashionMNIST) -> dict[str, Any]:
-    """The first test picture of the chosen class."""
-    firsts = examples_per_class(data.y_test)
-    by_class = {int(data.y_test[i]): i for i in firsts}
+def _test_picture(data: FashionMNIST) -> dict[str, Any] | None:
+    """The first test picture of the chosen class (None, said, when there is no test image)."""
+    by_class = {int(data.y_test[i]): i for i in examples_per_class(data.y_test)}
+    if not by_class:
+        st.info("The loaded test set has no images to show.")
+        return None
     if st.session_state.get(CLASS_KEY) not in by_class:
         st.session_state[CLASS_KEY] = DEFAULT_CLASS if DEFAULT_CLASS in by_class else min(by_class)
     label = st.selectbox(
@@ -43,7 +45,6 @@ def _test_picture(data: FashionMNIST) -> dict[str, Any]:
         list(by_class),
         format_func=lambda c: CLASS_NAMES[c],
         key=CLASS_KEY,
+        **PERSIST,
     )
-    index = by_class[label]
-    image = data.x_test[index].astype(np.float32) / 255.0
-    return {"image": image, "label": int(label), "index": index, "source": CLASS_NAMES[label]}
+    return pick_test_image(data, by_class[label], CLASS_NAMES[label])

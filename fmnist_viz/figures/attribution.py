@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 
 from fmnist_viz import CLASS_NAMES
 from fmnist_viz.figures.layout import (
+    GRAY,
     MARGIN,
     colorbar,
     image_axes,
@@ -29,7 +30,6 @@ from fmnist_viz.figures.layout import (
 if TYPE_CHECKING:
     from fmnist_viz.attribution import Attribution
 
-GRAY = [[0.0, "rgb(0,0,0)"], [1.0, "rgb(255,255,255)"]]  # pixel 0 black, 1 white
 HEAT = [
     [0.0, "rgba(255,237,160,0)"],
     [0.15, "rgba(254,178,76,0.35)"],

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from fmnist_viz.compare import RunSeries, group_bands, group_names, study_bands
+from fmnist_viz.figures.layout import rgba
 
 PALETTE = pc.qualitative.Plotly
 CURVE_KINDS = ("accuracy", "loss")
@@ -25,12 +26,6 @@ def group_colors(groups: Sequence[str]) -> dict[str, str]:
     """Return a colour per group (palette order of first appearance, cycling)."""
     unique = list(dict.fromkeys(groups))
     return {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(unique)}
-
-
-def _rgba(color: str, alpha: float) -> str:
-    """Return a colour (hex or rgb) as an rgba string with the given opacity."""
-    r, g, b = pc.unlabel_rgb(pc.convert_colors_to_same_type([color], "rgb")[0][0])
-    return f"rgba({int(r)}, {int(g)}, {int(b)}, {alpha})"
 
 
 def _colors(series: Sequence[RunSeries], colors: dict[str, str] | None) -> dict[str, str]:
@@ -106,7 +101,7 @@ def _group_traces(
             std[keep],
             name=f"{name} ± std",
             legendgroup=group,
-            fillcolor=_rgba(color, BAND_ALPHA),
+            fillcolor=rgba(color, BAND_ALPHA),
         ),
         _mean_trace(
             epochs[keep],

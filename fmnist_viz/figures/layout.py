@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import plotly.colors as pc
 import plotly.graph_objects as go
 
 SEQUENTIAL = "Viridis"
@@ -20,6 +21,7 @@ DIVERGING = "RdBu_r"
 PRED_COLOR = "#1f77b4"
 OTHER_COLOR = "#aec7e8"
 TRUE_COLOR = "#2ca02c"
+GRAY = [[0.0, "rgb(0,0,0)"], [1.0, "rgb(255,255,255)"]]  # pixel 0 black, 1 white
 PLOT_W_PX = 640  # the plot-area width heights are planned for (Streamlit stretches figures)
 MAX_HEIGHT_PX = 1000
 STRIP_COLS = 64
@@ -42,6 +44,13 @@ class Tiling:
     def customdata(self) -> np.ndarray:
         """(H, W, 3) channel, row, column for hover templates."""
         return np.stack([self.index, self.rows, self.cols], axis=-1)
+
+
+def rgba(color: str, alpha: float) -> str:
+    """A colour (hex or rgb) as an rgba string with the given opacity (a translucent fill of
+    a line's colour)."""
+    r, g, b = pc.unlabel_rgb(pc.convert_colors_to_same_type([color], "rgb")[0][0])
+    return f"rgba({int(r)}, {int(g)}, {int(b)}, {alpha})"
 
 
 def label_rows_for(height: int) -> int:

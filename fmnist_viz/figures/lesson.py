@@ -14,11 +14,13 @@ import plotly.graph_objects as go
 from fmnist_viz.events import EpochRecord
 from fmnist_viz.figures.layout import (
     DIVERGING,
+    GRAY,
     MARGIN,
     color_args,
     image_axes,
     panel_axes,
     panel_layout,
+    rgba,
     tile_channels,
     title_dict,
     value_range,
@@ -26,8 +28,9 @@ from fmnist_viz.figures.layout import (
 from fmnist_viz.study_log import STUDY_MODELS, logged_mean, study_band
 from fmnist_viz.worked_examples import ConvStep, PoolStep
 
-WINDOW = "#ff9f1c"  # the kernel's / pooling block's outline
-GRAY = [[0.0, "rgb(0,0,0)"], [1.0, "rgb(255,255,255)"]]
+WINDOW = "#00e5ff"  # the kernel's / pooling block's outline: cyan, in no colour scale used
+WINNER = "#39ff14"  # the value max pooling keeps
+HALO = "#000000"  # under each outline, so it shows on light and dark cells alike
 TRAIN_COLOR = "#1f77b4"
 VAL_COLOR = "#d62728"
 MODEL_COLORS = {"model1": "#1f77b4", "model2": "#d62728"}
@@ -40,13 +43,16 @@ PANEL_HEIGHT = 260  # one row of square panels in the lesson's figure column
 def examples_by_class(
     images: np.ndarray, labels: np.ndarray, names: Sequence[str], per_class: int = 3
 ) -> go.Figure:
-    """One column per class, `per_class` test images under its name (white = 255 or 1)."""
+    """One column per class, `per_class` test images under its name (white = 255 or 1); the
+    classes without an image are left out. ValueError when there is no image at all."""
     labels = np.asarray(labels)
-    firsts = [np.flatnonzero(labels == c)[:per_class] for c in range(len(names))]
-    rows = min(len(f) for f in firsts)
-    if rows == 0:
-        raise ValueError("every class needs at least one image")
-    order = [int(f[row]) for row in range(rows) for f in firsts]
+    found = [(name, np.flatnonzero(labels == c)[:per_class]) for c, name in enumerate(names)]
+    found = [(name, f) for name, f in found if len(f)]
+    if not found:
+        raise ValueError("there is no test image")
+    names = [name for name, _ in found]
+    rows = min(len(f) for _, f in found)
+    order = [int(f[row]) for row in range(rows) for _, f in found]
     pictures = np.moveaxis(np.asarray(images)[order].astype(np.float32), 0, -1)
     tiling = tile_channels(pictures, len(names), gap=2)
     top = 255.0 if np.asarray(images).dtype == np.uint8 else 1.0
@@ -82,10 +88,11 @@ def _row_layout(titles: Sequence[str], sizes: Sequence[tuple[int, int]]) -> dict
     return layout
 
 
-def _outline(panel: int, top: float, left: float, size: int, color: str = WINDOW) -> dict:
-    """A rectangle around size × size cells starting at (top, left) on a panel's axes."""
+def _outline(panel: int, top: float, left: float, size: int, color: str = WINDOW) -> list[dict]:
+    """A rectangle around size × size cells starting at (top, left) on a panel's axes: a thin
+    coloured line over a dark halo, visible on any colour scale."""
     axes = panel_axes(panel)
-    return {
+    box = {
         "type": "rect",
         "xref": axes["xaxis"],
         "yref": axes["yaxis"],
@@ -93,8 +100,19 @@ def _outline(panel: int, top: float, left: float, size: int, color: str = WINDOW
         "x1": left + size - 0.5,
         "y0": top - 0.5,
         "y1": top + size - 0.5,
-        "line": {"color": color, "width": 3},
     }
+    return [
+        {**box, "line": {"color": HALO, "width": 4}},
+        {**box, "line": {"color": color, "width": 2}},
+    ]
+
+
+def _activated(step: ConvStep) -> str:
+    """', after relu 0.249' (nothing for a linear layer; '?' for an activation not written)."""
+    if step.activation == "linear":
+        return ""
+    value = step.activated
+    return f", after {step.activation} " + ("?" if value is None else f"{value:.3f}")
 
 
 def _values_heatmap(z: np.ndarray, panel: int, **colors) -> go.Heatmap:
@@ -141,13 +159,10 @@ def conv_step_figure(image: np.ndarray, step: ConvStep, response: np.ndarray) ->
     ]
     titles = ["input", f"{k}×{k} pixels", "× weights", "= feature map"]
     layout = _row_layout(titles, [image.shape, (k, k), (k, k), response.shape])
-    layout["shapes"] = [
-        _outline(0, step.top, step.left, k),
-        _outline(3, step.row, step.col, 1),
-    ]
+    layout["shapes"] = [*_outline(0, step.top, step.left, k), *_outline(3, step.row, step.col, 1)]
     text = (
         f"Filter {step.filter} at row {step.row}, column {step.col}: "
-        f"pixels × weights + bias = {step.total:.3f}, after ReLU {step.after_relu:.3f}"
+        f"pixels × weights + bias = {step.total:.3f}{_activated(step)}"
     )
     layout.update(title=title_dict(text), height=PANEL_HEIGHT, margin=MARGIN)
     return go.Figure(data=traces, layout=layout)
@@ -183,10 +198,10 @@ def pool_step_figure(before: np.ndarray, after: np.ndarray, step: PoolStep) -> g
         f"pooled {after.shape[0]}×{after.shape[1]}",
     ]
     layout = _row_layout(titles, [before.shape, (p, p), after.shape])
-    shapes = [_outline(0, step.top, step.left, p), _outline(2, step.row, step.col, 1)]
+    shapes = [*_outline(0, step.top, step.left, p), *_outline(2, step.row, step.col, 1)]
     if step.kind == "max":
         r, c = step.winner
-        shapes.append(_outline(1, r, c, 1, color="#2ca02c"))
+        shapes += _outline(1, r, c, 1, color=WINNER)
     layout["shapes"] = shapes
     text = (
         f"Channel {step.channel}, block at row {step.top}, column {step.left}: "
@@ -251,7 +266,7 @@ def study_verdict_figure() -> go.Figure:
                 x=np.concatenate([epochs, epochs[::-1]]),
                 y=band_y,
                 fill="toself",
-                fillcolor=_rgba(color, 0.2),
+                fillcolor=rgba(color, 0.2),
                 line={"width": 0},
                 hoverinfo="skip",
                 showlegend=False,
@@ -286,8 +301,3 @@ def study_verdict_figure() -> go.Figure:
         legend=TOP_LEGEND,
     )
     return fig
-
-
-def _rgba(color: str, alpha: float) -> str:
-    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({r},{g},{b},{alpha})"

@@ -97,9 +97,11 @@ def _restyle_margins(fig: go.Figure) -> None:
 
 
 def _restyle_shapes(fig: go.Figure) -> None:
-    """Thicker reference lines (e.g. a line at 0)."""
+    """Thicker reference lines (e.g. a line at 0). Outlines (rectangles) keep their width: a
+    thicker frame around one small cell would hide the cell."""
     for shape in fig.layout.shapes or ():
-        shape.line.width = _scaled(shape.line.width, LINE_SCALE, MIN_LINE / 2, None)
+        if shape.type != "rect":
+            shape.line.width = _scaled(shape.line.width, LINE_SCALE, MIN_LINE / 2, None)
 
 
 def _restyle_axes(fig: go.Figure, text_color: str | None) -> None:

@@ -1,0 +1,73 @@
+"""Which run the Lesson looks inside: the active run once it has weights to show; while there
+is none, the quick demo (offered, queued, or failed and offered again)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from fmnist_viz.architectures import preset
+from fmnist_viz.config import QUICK_DEMO_EPOCHS, QUICK_DEMO_TRAIN_LIMIT, ConfigError, TrainConfig
+from fmnist_viz.executors import ExecutorError
+from fmnist_viz.run_status import USABLE
+from fmnist_viz.store import RunError
+from ui import resources, run_chooser, state
+
+DEMO_NAME = "Quick demo (lesson)"
+DEMO_ARCH = "model1"
+WAIT_SECONDS = 1.0
+
+
+def ready() -> bool:
+    """True when there is a run whose weights the lesson can show; else say why (in the
+    current container) and what to do: train the quick demo, or wait for it to start."""
+    run_id = run_chooser.shown_run_id()
+    if run_id is None:
+        offer_quick_demo("This step looks inside a trained network, and there is none yet.")
+        return False
+    try:
+        info = resources.store().load(run_id)
+    except RunError as exc:
+        offer_quick_demo(f"The run this lesson was showing cannot be read: {exc}")
+        return False
+    if info.status == "queued":
+        st.fragment(_waiting, run_every=WAIT_SECONDS)(run_id)
+        return False
+    if info.status not in USABLE:
+        reason = info.get("error") or "no details"
+        offer_quick_demo(f"The run **{info.name}** {info.status}: {reason}")
+        return False
+    return True
+
+
+def offer_quick_demo(why: str) -> None:
+    """Why there is nothing to look inside, and a button that trains the quick demo (the
+    lesson shows it as soon as it starts)."""
+    st.info(
+        f"{why} The quick demo trains Model 1 on {QUICK_DEMO_TRAIN_LIMIT:,} images for "
+        f"{QUICK_DEMO_EPOCHS} epochs; the lesson shows it as it learns."
+    )
+    if not st.button("Train the quick demo", key="lesson_demo", type="primary"):
+        return
+    config = TrainConfig(epochs=QUICK_DEMO_EPOCHS, train_limit=QUICK_DEMO_TRAIN_LIMIT)
+    jm = resources.job_manager()
+    try:
+        run_id = jm.submit(state.owner(), preset(DEMO_ARCH), config, name=DEMO_NAME, arch=DEMO_ARCH)
+    except (ConfigError, RunError, ExecutorError) as exc:
+        st.error(f"Cannot start the quick demo: {exc}")
+        return
+    state.set_active_runs([run_id, *state.active_runs_now()])
+    st.rerun()
+
+
+def _waiting(run_id: str) -> None:
+    """The queued run's place in the queue; the whole page reruns when it starts (or ends)."""
+    try:
+        info = resources.store().load(run_id)
+    except RunError:
+        st.rerun()
+        return
+    if info.status != "queued":
+        st.rerun()
+    view = resources.job_manager().view(run_id)
+    place = f", position {view.queue_position}" if view and view.queue_position else ""
+    st.info(f"**{info.name}** is queued{place}: the lesson goes on as soon as it starts.")
