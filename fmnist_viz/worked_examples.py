@@ -184,6 +184,17 @@ def strongest(values: np.ndarray) -> tuple[int, int]:
     return int(r), int(c)
 
 
+def on_the_object(response: np.ndarray, image: np.ndarray, threshold: float = 0.1) -> np.ndarray:
+    """A feature map with the positions off the garment (image ≤ threshold) set to −∞, so its
+    strongest value is on the object a class is looking at; the map as it is when it is not
+    the image's size (strides) or nothing is above the threshold."""
+    image = np.squeeze(np.asarray(image))
+    on = image > threshold
+    if response.shape != image.shape or not on.any():
+        return response
+    return np.where(on, response, -np.inf)
+
+
 def conv_equation(step: ConvStep, digits: int = 2) -> str:
     """The multiply-and-add written out: '0.41×0.12 + … + 0.03 (bias) = 0.551 → relu → 0.551'
     (cells over the image's edge count as 0 and are left out)."""

@@ -11,6 +11,7 @@ from fmnist_viz.probes import Prober
 from fmnist_viz.worked_examples import (
     conv_equation,
     conv_step,
+    on_the_object,
     pool_equation,
     pool_step,
     strongest,
@@ -135,3 +136,15 @@ def test_an_activation_not_written_out_is_said_so() -> None:
     step = conv_step(IMAGE, kernel, np.zeros(1), filter_index=0, row=3, col=3, activation="softmax")
     assert step.activated is None
     assert conv_equation(step).endswith("→ softmax → ?")
+
+
+def test_on_the_object_keeps_the_garment_only() -> None:
+    image = np.zeros((28, 28), dtype=np.float32)
+    image[10:20, 5:15] = 0.8
+    response = np.zeros((28, 28))
+    response[0, 27] = 5.0  # strongest in the background
+    response[12, 7] = 1.0  # strongest on the garment
+    assert strongest(on_the_object(response, image)) == (12, 7)
+    small = response[::2, ::2]
+    assert np.array_equal(on_the_object(small, image), small)  # another size: unchanged
+    assert strongest(on_the_object(response, np.zeros((28, 28)))) == (0, 27)

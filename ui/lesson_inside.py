@@ -22,6 +22,7 @@ from fmnist_viz.relu import telling_channel
 from fmnist_viz.worked_examples import (
     conv_equation,
     conv_step,
+    on_the_object,
     pool_equation,
     pool_step,
     strongest,
@@ -97,7 +98,8 @@ def _kernel(model: live_view.ModelAt, outputs: list[LayerOutput], image: dict[st
     box, columns = st.container(), st.columns(3)  # the figure above its sliders
     f = _filter(first, columns[0])
     response = first.output[:, :, f]
-    row, col = _position("lesson_conv", response.shape, strongest(response), columns[1:])
+    start = strongest(on_the_object(response, image["image"]))
+    row, col = _position("lesson_conv", response.shape, start, columns[1:])
     layer = model.prober.layer(first.name)
     weights = model.kernels()
     bias = weights.get(f"{first.name}/bias", np.zeros(first.output.shape[2]))
@@ -159,7 +161,7 @@ def _pooling(model: live_view.ModelAt, outputs: list[LayerOutput], image: dict) 
     pool, source = outputs[index], outputs[index - 1]
     before = source.output
     box, columns = st.container(), st.columns(3)
-    followed = st.session_state.get(FILTER_KEY, 0)
+    followed = st.session_state.get(FILTER_KEY, int(np.argmax(before.max(axis=(0, 1)))))
     channel = _choice(
         f"Channel of {source.name}", before.shape[2], CHANNEL_KEY, followed, columns[0]
     )

@@ -136,7 +136,7 @@ def conv_step_figure(image: np.ndarray, step: ConvStep, response: np.ndarray) ->
     image = np.squeeze(np.asarray(image, dtype=np.float32))
     k = step.kernel.shape[0]
     m = float(np.abs(step.kernel).max()) or 1.0
-    pixels = np.where(step.inside, step.patch, np.nan)
+    pixels = step.patch  # cells over the edge: the 0 of the padding
     traces = [
         go.Heatmap(
             z=image,
