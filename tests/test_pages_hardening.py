@@ -10,7 +10,7 @@ from tests.apptest_support import open_page, texts
 from tests.run_support import damaged_runs
 
 PAGES = ("home", "train", "runs", "feature_maps", "kernels", "relu", "dropout", "compare")
-PAGES += ("evaluate", "attribution", "filters", "embeddings")
+PAGES += ("evaluate", "attribution", "filters", "embeddings", "lesson")
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -20,21 +20,29 @@ _routed = threading.local()  # each session's script runs in its own thread
 _switched = False  # has a page started outside dashboard.py in this process yet?
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = [
-    ("pages/home.py", "Home", ":material/home:"),
-    ("pages/train.py", "Train", ":material/model_training:"),
-    ("pages/lesson.py", "Lesson", ":material/school:"),
-    ("pages/runs.py", "Runs", ":material/folder_open:"),
-    ("pages/feature_maps.py", "Feature maps", ":material/grid_view:"),
-    ("pages/kernels.py", "Kernels", ":material/apps:"),
-    ("pages/relu.py", "ReLU", ":material/show_chart:"),
-    ("pages/dropout.py", "Dropout", ":material/blur_on:"),
-    ("pages/attribution.py", "Attribution", ":material/center_focus_strong:"),
-    ("pages/filters.py", "Filters", ":material/image_search:"),
-    ("pages/embeddings.py", "Embeddings", ":material/scatter_plot:"),
-    ("pages/compare.py", "Compare", ":material/compare_arrows:"),
-    ("pages/evaluate.py", "Evaluate", ":material/fact_check:"),
-]
+# (script, title, icon), by navigation section; the first page is the default one
+SECTIONS: dict[str, list[tuple[str, str, str]]] = {
+    "Start": [
+        ("pages/home.py", "Home", ":material/home:"),
+        ("pages/lesson.py", "Lesson", ":material/school:"),
+        ("pages/train.py", "Train", ":material/model_training:"),
+        ("pages/runs.py", "Runs", ":material/folder_open:"),
+    ],
+    "Inside the network": [
+        ("pages/feature_maps.py", "Feature maps", ":material/grid_view:"),
+        ("pages/kernels.py", "Kernels", ":material/apps:"),
+        ("pages/relu.py", "ReLU", ":material/show_chart:"),
+        ("pages/dropout.py", "Dropout", ":material/blur_on:"),
+        ("pages/attribution.py", "Attribution", ":material/center_focus_strong:"),
+        ("pages/filters.py", "Filters", ":material/image_search:"),
+        ("pages/embeddings.py", "Embeddings", ":material/scatter_plot:"),
+    ],
+    "Runs side by side": [
+        ("pages/compare.py", "Compare", ":material/compare_arrows:"),
+        ("pages/evaluate.py", "Evaluate", ":material/fact_check:"),
+    ],
+}
+PAGES = [page for pages in SECTIONS.values() for page in pages]
 
 
 def setup() -> StreamlitPage:
@@ -45,12 +53,15 @@ def setup() -> StreamlitPage:
         layout="wide",
         initial_sidebar_state=presenter.sidebar_state(),
     )
-    pages = [
-        st.Page(path, title=title, icon=icon, default=i == 0)
-        for i, (path, title, icon) in enumerate(PAGES)
-        if (ROOT / path).exists()  # pages arrive one by one while the app is built
-    ]
-    page = st.navigation(pages)
+    sections = {
+        section: [
+            st.Page(path, title=title, icon=icon, default=path == PAGES[0][0])
+            for path, title, icon in pages
+            if (ROOT / path).exists()  # pages arrive one by one while the app is built
+        ]
+        for section, pages in SECTIONS.items()
+    }
+    page = st.navigation(sections, expanded=True)  # every page in view, none behind "more"
     try:
         jm = resources.job_manager()
     except ConfigError as exc:  # a server setting such as FMNIST_MEMORY_LIMIT_MB is wrong
