@@ -377,3 +377,16 @@ def test_playback_shows_a_mid_epoch_state_without_a_prediction(running) -> None:
     charts = _charts(at)
     assert "prediction_bars" not in charts
     assert {f"fm_grid_{n}" for n in ("conv1", "pool1", "conv2", "pool2")} <= set(charts)
+
+
+def test_a_run_that_just_started_says_its_first_state_is_coming(env) -> None:
+    store, ids = env
+    with running_copy(store, ids["model1"], store.root, "20990101-000000-started-0000") as rid:
+        for path in (store.path(rid) / "states").glob("*.npz"):
+            path.unlink()  # started a moment ago: nothing saved yet
+        (store.path(rid) / "live.npz").unlink()
+        (store.path(rid) / "model.keras").unlink()
+        at = _open("feature_maps.py", rid)
+        text = texts(at)
+        assert "The first state is saved as training starts" in text
+        assert "has no saved model yet" not in text and not at.exception

@@ -144,8 +144,9 @@ def _controls(run: RunInfo, key: str) -> Shown:
     states = resources.store().states(run.id)
     by_step = {s.step: s for s in states}
     options = _options(run, states)
-    if not options:
-        return Shown(run, None, False, badge(run, None, False), states, key=key)
+    if not options:  # nothing saved yet: a training run says its first state is coming
+        live = run.status in ACTIVE
+        return Shown(run, None, live, badge(run, None, live), states, key=key)
     pick_key, slider_key = f"{key}_pick", f"{key}_state_{len(options)}"
     if st.session_state.get(pick_key) not in options:
         st.session_state[pick_key] = options[-1]
@@ -159,7 +160,7 @@ def _controls(run: RunInfo, key: str) -> Shown:
             return "now" if live else "kept weights"
         return by_step[step].label
 
-    left, middle, right = st.columns([6, 1, 2], vertical_alignment="bottom")
+    left, middle, right = st.columns([5, 1.5, 2.5], vertical_alignment="bottom")
     chosen = left.select_slider(
         SLIDER_LABEL,
         options,
