@@ -94,6 +94,19 @@ def pad_before(size: int, window: int, stride: int, padding: str) -> int:
     return max((out - 1) * stride + window - size, 0) // 2
 
 
+def _origin(
+    shape: tuple[int, ...], window: int, stride: int, padding: str, position: tuple[int, int]
+) -> tuple[int, int]:
+    """Input row and column of the window that makes the output at `position` (negative: in
+    the padding); ValueError when the position is outside the output."""
+    size = [output_size(n, window, stride, padding) for n in shape[:2]]
+    if not all(0 <= p < n for p, n in zip(position, size, strict=True)):
+        raise ValueError(f"position {position} is outside the {size[0]}×{size[1]} output")
+    top = position[0] * stride - pad_before(shape[0], window, stride, padding)
+    left = position[1] * stride - pad_before(shape[1], window, stride, padding)
+    return top, left
+
+
 def _window(
     values: np.ndarray, top: int, left: int, size: int, fill: float
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -130,12 +143,7 @@ def conv_step(
     if kernel.ndim != 4 or kernel.shape[2] != 1 or kernel.shape[0] != kernel.shape[1]:
         raise ValueError(f"need a square one-channel kernel (k, k, 1, f), got {kernel.shape}")
     k = kernel.shape[0]
-    out_h = output_size(image.shape[0], k, stride, padding)
-    out_w = output_size(image.shape[1], k, stride, padding)
-    if not (0 <= row < out_h and 0 <= col < out_w):
-        raise ValueError(f"position ({row}, {col}) is outside the {out_h}×{out_w} output")
-    top = row * stride - pad_before(image.shape[0], k, stride, padding)
-    left = col * stride - pad_before(image.shape[1], k, stride, padding)
+    top, left = _origin(image.shape, k, stride, padding, (row, col))
     patch, inside = _window(image, top, left, k, 0.0)
     weights = kernel[:, :, 0, filter_index].astype(np.float64)
     return ConvStep(
@@ -167,13 +175,7 @@ def pool_step(
     if kind not in ("max", "average"):
         raise ValueError(f"kind must be 'max' or 'average', not {kind!r}")
     values = np.asarray(maps)[:, :, channel]
-    stride = stride or pool_size
-    out_h = output_size(values.shape[0], pool_size, stride, padding)
-    out_w = output_size(values.shape[1], pool_size, stride, padding)
-    if not (0 <= row < out_h and 0 <= col < out_w):
-        raise ValueError(f"position ({row}, {col}) is outside the {out_h}×{out_w} output")
-    top = row * stride - pad_before(values.shape[0], pool_size, stride, padding)
-    left = col * stride - pad_before(values.shape[1], pool_size, stride, padding)
+    top, left = _origin(values.shape, pool_size, stride or pool_size, padding, (row, col))
     block, _ = _window(values, top, left, pool_size, np.nan)
     return PoolStep(row, col, channel, top, left, block, kind)
 
