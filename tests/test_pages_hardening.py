@@ -36,3 +36,11 @@ def test_a_link_to_a_damaged_run_says_why_it_is_not_shown(env: RunStore) -> None
     run_id, reason = next((r, why) for r, why in reasons.items() if "accuracy" in why)
     at = open_page("pages/feature_maps.py", run=run_id)
     assert f"Run {run_id} cannot be shown: run.json: {reason}" in texts(at)
+
+
+def test_a_lesson_link_to_a_damaged_run_says_why(env: RunStore) -> None:
+    reasons = damaged_runs(env)
+    run_id, reason = next((r, why) for r, why in reasons.items() if "accuracy" in why)
+    at = open_page("pages/lesson.py", run=run_id, step="3")
+    assert f"Run {run_id} cannot be shown: run.json: {reason}" in texts(at)
+    assert [b for b in at.button if b.key == "lesson_demo"]  # and the lesson can go on

@@ -20,6 +20,8 @@ WAIT_SECONDS = 1.0
 def ready() -> bool:
     """True when there is a run whose weights the lesson can show; else say why (in the
     current container) and what to do: train the quick demo, or wait for it to start."""
+    for refused, reason in state.refused_runs().items():  # a link named a run it cannot show
+        st.error(f"Run {refused} cannot be shown: {reason}")
     run_id = run_chooser.shown_run_id()
     if run_id is None:
         offer_quick_demo("This step looks inside a trained network, and there is none yet.")
