@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from fmnist_viz import CLASS_NAMES
+from fmnist_viz.architectures.presets import PRESETS
 from fmnist_viz.compare import RunSeries, group_bands
 from fmnist_viz.events import EpochRecord
 from fmnist_viz.study_log import STUDY_MODELS, logged_mean, study_band, study_test_accuracies
@@ -138,7 +139,7 @@ def study_verdict_summary() -> str:
     for model in STUDY_MODELS:
         _, gap, _, _ = study_band(model, "gap")
         n = len(study_test_accuracies(model))
-        title = model.replace("model", "Model ")
+        title = PRESETS[model]["title"]
         parts.append(
             f"{title}: test accuracy {logged_mean(model):.4f} (mean of the {n} logged test "
             f"results), training − validation gap {_points(gap[-1])} after epoch {len(gap)}"

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from fmnist_viz.architectures.validation import output_size
+
 ACTIVATIONS = {
     "relu": lambda x: max(0.0, x),
     "linear": lambda x: x,
@@ -77,13 +79,6 @@ class PoolStep:
         filled = np.where(np.isfinite(self.block), self.block, -np.inf)
         r, c = np.unravel_index(int(np.argmax(filled)), filled.shape)
         return int(r), int(c)
-
-
-def output_size(size: int, window: int, stride: int, padding: str) -> int:
-    """Keras' output length of a window sliding over `size` cells."""
-    if padding == "same":
-        return math.ceil(size / stride)
-    return (size - window) // stride + 1
 
 
 def pad_before(size: int, window: int, stride: int, padding: str) -> int:

@@ -30,7 +30,7 @@ elif (data := resources.dataset_or_error()) is not None:
         with view:
             ready = lesson_run.ready()
         if ready:
-            with words, st.expander("Run and image", expanded=not presenter.is_on()):
+            with words, st.expander("Run and image", expanded=presenter.expanded()):
                 run = choose_run()
                 image = lesson_image.choose(data) if step.needs_image else None
             if run is not None:

@@ -160,12 +160,18 @@ def _upload(data: FashionMNIST, run_id: str) -> Pick | None:
     return {"image": kept["image"], "label": None, "index": None, "source": kept["name"]}
 
 
-def _draw(data: FashionMNIST, run_id: str) -> Pick | None:
-    """The user's drawing, converted like an uploaded picture; None until something is drawn."""
-    converted = drawing.draw_image(DRAW_KEY)
+def drawn_pick(key: str) -> Pick | None:
+    """A canvas (named by `key`) and its drawing as a pick, converted like an uploaded
+    picture; None until something is drawn."""
+    converted = drawing.draw_image(key)
     if converted is None:
         return None
     return {"image": converted.array, "label": None, "index": None, "source": "your drawing"}
+
+
+def _draw(data: FashionMNIST, run_id: str) -> Pick | None:
+    """The picker's own canvas."""
+    return drawn_pick(DRAW_KEY)
 
 
 HANDLERS: dict[str, Callable[[FashionMNIST, str], Pick | None]] = {

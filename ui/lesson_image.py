@@ -8,8 +8,7 @@ import streamlit as st
 
 from fmnist_viz import CLASS_NAMES
 from fmnist_viz.data import FashionMNIST, examples_per_class
-from ui import drawing
-from ui.image_picker import PERSIST, pick_test_image
+from ui.image_picker import PERSIST, drawn_pick, pick_test_image
 
 CLASS_KEY = "lesson_class"
 SOURCE_KEY = "lesson_source"
@@ -24,12 +23,7 @@ def choose(data: FashionMNIST) -> dict[str, Any] | None:
     source = st.radio(
         "Image", list(SOURCES), format_func=SOURCES.get, key=SOURCE_KEY, horizontal=True, **PERSIST
     )
-    if source == "draw":
-        converted = drawing.draw_image(DRAW_KEY)
-        if converted is None:
-            return None
-        return {"image": converted.array, "label": None, "source": "your drawing"}
-    return _test_picture(data)
+    return drawn_pick(DRAW_KEY) if source == "draw" else _test_picture(data)
 
 
 def _test_picture(data: FashionMNIST) -> dict[str, Any] | None:

@@ -96,8 +96,8 @@ class _Check:
             self.error(f"activation must be one of {ACTIVATIONS}")
 
 
-def _out_size(size: int, window: int, stride: int, padding: str) -> int:
-    """Output side length of a window sliding over `size` pixels."""
+def output_size(size: int, window: int, stride: int, padding: str) -> int:
+    """Keras' output side length of a window sliding over `size` pixels."""
     if padding == "same":
         return math.ceil(size / stride)
     return (size - window) // stride + 1
@@ -136,7 +136,7 @@ def _window(check: _Check, shape: Shape, window_key: str) -> tuple[int, int, int
             f"use padding 'same' or a smaller {window_key}"
         )
         return None
-    out = _out_size(size, window, stride, layer["padding"])
+    out = output_size(size, window, stride, layer["padding"])
     if out < 1:
         check.error("the map shrinks to 0x0")
         return None

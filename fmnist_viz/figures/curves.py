@@ -47,7 +47,7 @@ def _metric_names(metric: str) -> dict[str, str]:
     return {"train": metric, "val": f"val_{metric}"}
 
 
-def _band_trace(epochs: np.ndarray, mean: np.ndarray, std: np.ndarray, **style: Any) -> go.Scatter:
+def band_trace(epochs: np.ndarray, mean: np.ndarray, std: np.ndarray, **style: Any) -> go.Scatter:
     """Return a filled polygon between mean − std and mean + std (no legend, no hover)."""
     return go.Scatter(
         x=np.concatenate([epochs, epochs[::-1]]),
@@ -95,7 +95,7 @@ def _group_traces(
     keep = n > 0
     name = f"{group} · {column_label}"
     return [
-        _band_trace(
+        band_trace(
             epochs[keep],
             mean[keep],
             std[keep],

@@ -11,7 +11,9 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from fmnist_viz.architectures.presets import PRESETS
 from fmnist_viz.events import EpochRecord
+from fmnist_viz.figures.curves import band_trace
 from fmnist_viz.figures.layout import (
     DIVERGING,
     GRAY,
@@ -25,16 +27,14 @@ from fmnist_viz.figures.layout import (
     title_dict,
     value_range,
 )
+from fmnist_viz.figures.live import TRAIN_COLOR, VAL_COLOR
 from fmnist_viz.study_log import STUDY_MODELS, logged_mean, study_band
 from fmnist_viz.worked_examples import ConvStep, PoolStep
 
 WINDOW = "#00e5ff"  # the kernel's / pooling block's outline: cyan, in no colour scale used
 WINNER = "#39ff14"  # the value max pooling keeps
 HALO = "#000000"  # under each outline, so it shows on light and dark cells alike
-TRAIN_COLOR = "#1f77b4"
-VAL_COLOR = "#d62728"
-MODEL_COLORS = {"model1": "#1f77b4", "model2": "#d62728"}
-MODEL_TITLES = {"model1": "Model 1", "model2": "Model 2"}
+MODEL_COLORS = {"model1": TRAIN_COLOR, "model2": VAL_COLOR}
 ROW_GAP = 0.04  # between the panels of a row, as a share of the figure's width
 TOP_LEGEND = {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"}  # clear of the axis
 PANEL_HEIGHT = 260  # one row of square panels in the lesson's figure column
@@ -257,21 +257,10 @@ def study_verdict_figure() -> go.Figure:
     (solid, shaded) and training accuracy mean (dashed)."""
     traces = []
     for model in STUDY_MODELS:
-        color, title = MODEL_COLORS[model], MODEL_TITLES[model]
+        color, title = MODEL_COLORS[model], PRESETS[model]["title"]
         epochs, mean, std, _ = study_band(model, "val_accuracy")
         _, train, _, _ = study_band(model, "accuracy")
-        band_y = np.concatenate([mean + std, (mean - std)[::-1]])
-        traces.append(
-            go.Scatter(
-                x=np.concatenate([epochs, epochs[::-1]]),
-                y=band_y,
-                fill="toself",
-                fillcolor=rgba(color, 0.2),
-                line={"width": 0},
-                hoverinfo="skip",
-                showlegend=False,
-            )
-        )
+        traces.append(band_trace(epochs, mean, std, fillcolor=rgba(color, 0.2)))
         test = logged_mean(model)
         traces.append(
             go.Scatter(
