@@ -64,10 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the summary."""
     sys.path.insert(0, str(ROOT))
     args = parse_args(argv)
-    from fmnist_viz import attribution as attr
-    from fmnist_viz.class_gradients import class_score
-    from fmnist_viz.figures.attribution import methods_panel
-    from fmnist_viz.probes import Prober
+    from fmnist_viz.figures import methods_panel
+    from fmnist_viz.inside import Prober, class_score
+    from fmnist_viz.seeing import attribution as attr
 
     model, what = load_model(args)
     images, source = load_images(args)
@@ -94,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         for key, (_, options) in cases.items():
             elapsed, result = time_ms(attr.attribute, prober, image, method_of(key), **options)
             times[key].append(elapsed)
-            if key in attr.METHODS:
+            if key in attr.ATTRIBUTION_METHODS:
                 results.append(result)
         elapsed, figure = time_ms(methods_panel, image[..., 0], results)
         panel.append(elapsed)

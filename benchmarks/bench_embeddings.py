@@ -50,14 +50,14 @@ def best_of(repeats: int, fn: Any, *args: Any) -> tuple[float, float, Any]:
 
 def knn_2d(coords: np.ndarray, labels: np.ndarray) -> float:
     """10-NN accuracy of a 2-D picture (how well it keeps each class together)."""
-    from fmnist_viz.separability import knn_accuracy
+    from fmnist_viz.seeing import knn_accuracy
 
     return knn_accuracy(coords, labels, 10)
 
 
 def compare(reps: dict[str, np.ndarray], labels: np.ndarray, names: list[str], seed: int) -> None:
     """Time openTSNE, scikit-learn's TSNE and (if installed) umap-learn on the same inputs."""
-    from fmnist_viz.projection import TSNE_PCA_DIMS, pca, tsne
+    from fmnist_viz.seeing import TSNE_PCA_DIMS, pca, tsne
 
     def sklearn_tsne(x: np.ndarray, s: int) -> np.ndarray:
         from sklearn.manifold import TSNE
@@ -94,10 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     args = parse_args(argv)
     from fmnist_viz.data import load_fashion_mnist
-    from fmnist_viz.embeddings import choose_sample, representations, stages
-    from fmnist_viz.probes import Prober
-    from fmnist_viz.projection import pca, tsne
-    from fmnist_viz.separability import knn_accuracy
+    from fmnist_viz.inside import Prober
+    from fmnist_viz.seeing import choose_sample, knn_accuracy, pca, representations, stages, tsne
 
     model, what = load_model(args)
     data = load_fashion_mnist(args.data_dir, allow_download=False)

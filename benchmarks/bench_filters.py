@@ -42,21 +42,23 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the summary."""
     sys.path.insert(0, str(ROOT))
     args = parse_args(argv)
-    from fmnist_viz.activation_max import BLOCK, activation_max, settings
     from fmnist_viz.data import load_fashion_mnist
-    from fmnist_viz.figures.filter_grid import filter_grid
-    from fmnist_viz.filter_cache import (
+    from fmnist_viz.figures import filter_grid
+    from fmnist_viz.inside import Prober, layer_fields
+    from fmnist_viz.seeing import (
+        BLOCK,
+        KEEP,
         act_max_key,
+        activation_max,
         data_key,
         load_act_max,
         load_top_images,
         save_act_max,
         save_top_images,
+        settings,
+        top_images,
         top_key,
     )
-    from fmnist_viz.probes import Prober
-    from fmnist_viz.receptive_field import layer_fields
-    from fmnist_viz.top_images import KEEP, top_images
 
     data = load_fashion_mnist(args.data_dir, allow_download=False)
     model, what = load_model(args)

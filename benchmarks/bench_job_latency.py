@@ -33,10 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stops", type=int, default=3, help="stop measurements")
     args = parser.parse_args(argv)
 
-    from fmnist_viz.architectures import load_spec
-    from fmnist_viz.config import TrainConfig
     from fmnist_viz.jobs import JobManager
-    from fmnist_viz.store import RunStore
+    from fmnist_viz.models import load_spec
+    from fmnist_viz.runs import RunStore
+    from fmnist_viz.training import TrainConfig
 
     spec = load_spec(args.arch)
     with tempfile.TemporaryDirectory() as tmp:

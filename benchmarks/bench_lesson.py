@@ -34,13 +34,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def step_figures(prober: Any, image: np.ndarray) -> dict[str, Any]:
     """Each inside step's figure for one image, computed as the Lesson computes it."""
-    from fmnist_viz.dropout import dropout_view, showable_layers
-    from fmnist_viz.figures.dropout import dropout_triplet
-    from fmnist_viz.figures.lesson import conv_step_figure, pool_step_figure
-    from fmnist_viz.figures.maps import channel_grid
-    from fmnist_viz.figures.relu import relu_pair
-    from fmnist_viz.relu import telling_channel
-    from fmnist_viz.worked_examples import conv_step, on_the_object, pool_step, strongest
+    from fmnist_viz.figures import (
+        channel_grid,
+        conv_step_figure,
+        dropout_triplet,
+        pool_step_figure,
+        relu_pair,
+    )
+    from fmnist_viz.inside import (
+        conv_step,
+        dropout_view,
+        on_the_object,
+        pool_step,
+        showable_layers,
+        strongest,
+        telling_channel,
+    )
 
     outputs = prober.layer_outputs(image)
     first, pool, before = outputs[0], outputs[1], outputs[0].output
@@ -66,8 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     args = parse_args(argv)
     from fmnist_viz.data import load_fashion_mnist
-    from fmnist_viz.figures.projector import for_projector
-    from fmnist_viz.probes import Prober
+    from fmnist_viz.figures import for_projector
+    from fmnist_viz.inside import Prober
 
     model, what = load_model(args)
     data = load_fashion_mnist(args.data_dir, allow_download=False)

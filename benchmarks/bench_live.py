@@ -30,7 +30,7 @@ def plain_fit(spec: dict, data, config) -> tuple[float, int]:
     """Mean seconds of epochs 2..N of a plain model.fit, and the training-set size."""
     import keras
 
-    from fmnist_viz.architectures import build_model
+    from fmnist_viz.models import build_model
     from fmnist_viz.training import compile_model, fit, protocol_split, seed_everything
 
     class EpochClock(keras.callbacks.Callback):
@@ -52,10 +52,9 @@ def plain_fit(spec: dict, data, config) -> tuple[float, int]:
 
 def live_job(spec: dict, config, data_dir: str | None) -> tuple[float, int, int]:
     """Mean seconds of epochs 2..N of a JobManager job polled like the UI; polls made."""
-    from fmnist_viz.figures.live import live_curves
+    from fmnist_viz.figures import live_curves
     from fmnist_viz.jobs import JobManager
-    from fmnist_viz.run_files import BatchTail
-    from fmnist_viz.store import RunStore
+    from fmnist_viz.runs import BatchTail, RunStore
 
     with tempfile.TemporaryDirectory() as tmp:
         jm = JobManager(RunStore(tmp), max_parallel=1, data_dir=data_dir)
@@ -88,9 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.epochs < 2:
         parser.error("--epochs must be at least 2 (epoch 1 is warm-up)")
 
-    from fmnist_viz.architectures import load_spec
-    from fmnist_viz.config import TrainConfig
     from fmnist_viz.data import load_fashion_mnist
+    from fmnist_viz.models import load_spec
+    from fmnist_viz.training import TrainConfig
 
     data = load_fashion_mnist(args.data_dir)
     print(f"data: {data.describe()}")

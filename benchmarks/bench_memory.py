@@ -1,5 +1,5 @@
 """How good is the training-memory estimate? Measured peak memory of `model.fit` vs
-`fmnist_viz.budget.training_mb`, for the presets and for wide convolutions at several batch
+`fmnist_viz.training.budget.training_mb`, for the presets and for wide convolutions at several batch
 sizes.
 
 Each case runs in a fresh process: build and compile the model, note the resident memory
@@ -43,7 +43,7 @@ import json, os, sys
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
 import numpy as np
 import keras
-from fmnist_viz.architectures import build_model
+from fmnist_viz.models import build_model
 
 def status(key):
     with open("/proc/self/status") as fh:
@@ -63,7 +63,7 @@ print(json.dumps({"base": base, "peak": status("VmHWM")}))
 
 def cases() -> list[tuple[dict, int]]:
     """(spec, batch size) pairs: presets at common batch sizes, wide convolutions."""
-    from fmnist_viz.architectures import preset
+    from fmnist_viz.models import preset
 
     return [
         (preset("model1"), 64),
@@ -95,13 +95,13 @@ def main(argv: list[str] | None = None) -> int:
     """Run every case and print estimate, measurement and their ratio."""
     argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    from fmnist_viz.architectures import summarize
-    from fmnist_viz.budget import training_mb
+    from fmnist_viz.models import check_spec
+    from fmnist_viz.training import training_mb
 
     print(f"{'model':<18} {'batch':>5} {'params':>9} {'measured MB':>12} {'estimate MB':>12} ratio")
     ratios = []
     for spec, batch in cases():
-        summary = summarize(spec)
+        summary = check_spec(spec)
         shapes = [r.output_shape for r in summary.rows]
         estimate = training_mb(shapes, summary.total_params, batch)
         measured = measure(spec, batch)

@@ -52,8 +52,7 @@ def load_images(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, str]:
 
 def page_figures(prober: Any, image: np.ndarray, label: int) -> list[Any]:
     """Everything the Feature maps page computes for one image."""
-    from fmnist_viz.figures.maps import image_figure, layer_figure
-    from fmnist_viz.figures.probabilities import probability_bars
+    from fmnist_viz.figures import image_figure, layer_figure, probability_bars
 
     outputs = prober.layer_outputs(image)
     figures = [image_figure(image, "Input image")]
@@ -71,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the summary."""
     sys.path.insert(0, str(ROOT))
     args = parse_args(argv)
-    from fmnist_viz.probes import Prober
+    from fmnist_viz.inside import Prober
 
     model, what = load_model(args)
     images, labels, source = load_images(args)
@@ -107,9 +106,9 @@ def state_refreshes(model: Any, image: np.ndarray, label: int, n: int) -> list[f
     """Milliseconds to show each of n new states (perturbed weights written as states)."""
     import tempfile
 
-    from fmnist_viz.architectures import preset
-    from fmnist_viz.snapshots import kernel_snapshot, model_at, other_weights
-    from fmnist_viz.states import encode_state, read_state
+    from fmnist_viz.inside import model_at
+    from fmnist_viz.models import preset
+    from fmnist_viz.runs import encode_state, kernel_snapshot, other_weights, read_state
 
     spec = preset("model2")
     conv, other = kernel_snapshot(model), other_weights(model)

@@ -23,12 +23,12 @@ def add_model_options(parser: argparse.ArgumentParser, seed: bool = True) -> Non
 def load_model(args: argparse.Namespace) -> tuple[Any, str]:
     """The saved run's model, or a freshly built (untrained) Model 2; and a description."""
     if args.run_id:
-        from fmnist_viz.store import RunStore
+        from fmnist_viz.runs import RunStore
 
         return RunStore(args.runs_dir).load_model(args.run_id), f"run {args.run_id}"
     import keras
 
-    from fmnist_viz.architectures import build_model, preset
+    from fmnist_viz.models import build_model, preset
 
     keras.utils.set_random_seed(args.seed)
     return build_model(preset("model2")), "fresh Model 2 (untrained weights)"

@@ -24,8 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 def _modes(cpus: int) -> dict[str, object]:
     """Executor factories by label; each makes a fresh executor."""
-    from fmnist_viz.executors import LocalExecutor
-    from fmnist_viz.ray_executor import RayExecutor
+    from fmnist_viz.jobs import LocalExecutor, RayExecutor
 
     return {
         f"local 1 worker x {cpus} threads": lambda: LocalExecutor(max_parallel=1, threads=cpus),
@@ -36,9 +35,9 @@ def _modes(cpus: int) -> dict[str, object]:
 
 def _one(make, args, spec) -> tuple[float, list[float]]:
     """Wall seconds from the first submit to the last end, and the runs' test accuracies."""
-    from fmnist_viz.config import TrainConfig
     from fmnist_viz.jobs import JobManager
-    from fmnist_viz.store import RunStore
+    from fmnist_viz.runs import RunStore
+    from fmnist_viz.training import TrainConfig
 
     with tempfile.TemporaryDirectory() as tmp:
         jm = JobManager(RunStore(tmp), data_dir=args.data_dir, executor=make())
@@ -74,9 +73,9 @@ def main(argv: list[str] | None = None) -> int:
 
     import ray
 
-    from fmnist_viz.architectures import load_spec
     from fmnist_viz.data import load_fashion_mnist
-    from fmnist_viz.executors import cpu_count
+    from fmnist_viz.jobs import cpu_count
+    from fmnist_viz.models import load_spec
 
     cpus = cpu_count()
     ray.init(

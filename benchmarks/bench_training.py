@@ -1,4 +1,4 @@
-"""How much do the engine's live hooks cost? Plain `model.fit` vs `fmnist_viz.training.train()`.
+"""How much do the engine's live hooks cost? Plain `model.fit` vs `training.protocol.train()`.
 
 Both sides train the same spec on the same protocol split in one process: (a) a plain Keras fit
 (build_model + compile_model, batch 64, validation data, verbose=0) and (b) the engine's train()
@@ -66,7 +66,7 @@ def run_plain(spec, config, split) -> Timing:
     """(a) A plain Keras fit of the same spec and split."""
     import keras
 
-    from fmnist_viz.architectures import build_model
+    from fmnist_viz.models import build_model
     from fmnist_viz.training import compile_model, fit, seed_everything
 
     marks: list[float] = []
@@ -88,10 +88,8 @@ def run_plain(spec, config, split) -> Timing:
 
 def run_engine(spec, config, data) -> Timing:
     """(b) The engine's train() with a run recorder and the STOP-file check."""
-    from fmnist_viz.events import Observer
-    from fmnist_viz.recorder import RunRecorder
-    from fmnist_viz.store import RunStore
-    from fmnist_viz.training import train
+    from fmnist_viz.runs import RunRecorder, RunStore
+    from fmnist_viz.training import Observer, train
 
     marks: list[float] = []
 
@@ -120,10 +118,9 @@ def run_engine(spec, config, data) -> Timing:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    from fmnist_viz.architectures import load_spec, summarize
-    from fmnist_viz.config import TrainConfig
     from fmnist_viz.data import load_fashion_mnist
-    from fmnist_viz.training import protocol_split
+    from fmnist_viz.models import check_spec, load_spec
+    from fmnist_viz.training import TrainConfig, protocol_split
 
     data = load_fashion_mnist(args.data_dir)
     print(f"data: {data.describe()}")
@@ -133,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     config = TrainConfig(epochs=args.epochs, train_limit=args.train_limit, seed=args.seed).check()
     split = protocol_split(data, config)
     print(
-        f"arch {args.arch} ({summarize(spec).total_params:,} params); "
+        f"arch {args.arch} ({check_spec(spec).total_params:,} params); "
         f"train {len(split.x_train):,} / val {len(split.x_val):,} images, "
         f"batch {config.batch_size}, {config.epochs} epochs, {args.repeats} repeat(s), "
         "order alternates a/b"

@@ -1,4 +1,4 @@
-"""`python -m fmnist_viz ...`: see fmnist_viz.cli."""
+"""`python -m fmnist_viz ...`: see fmnist_viz.cli.commands."""
 
 import sys
 

@@ -5,11 +5,10 @@ import numpy as np
 import streamlit as st
 
 from fmnist_viz import CLASS_NAMES
-from fmnist_viz.attribution import FILLS, METHOD_TITLES, METHODS, Attribution
-from fmnist_viz.class_gradients import LOGIT, conv_layers
-from fmnist_viz.class_gradients import class_score as score_of
-from fmnist_viz.figures.attribution import attribution_figure, map_range, methods_panel
-from fmnist_viz.probes import Prober
+from fmnist_viz.figures import attribution_figure, map_range, methods_panel
+from fmnist_viz.inside import LOGIT, Prober, conv_layers
+from fmnist_viz.inside import class_score as score_of
+from fmnist_viz.seeing import ATTRIBUTION_METHODS, FILLS, METHOD_TITLES, Attribution
 from ui import (
     attribution_view,
     image_picker,
@@ -116,7 +115,7 @@ def versus_run(run_id: str, model: live_view.ModelAt, ctx: dict) -> None:
     other = left.selectbox("Other run", others, format_func=run_chooser.run_name, key="attr_other")
     method = right.radio(
         "Method",
-        list(METHODS),
+        list(ATTRIBUTION_METHODS),
         format_func=METHOD_TITLES.get,
         horizontal=True,
         key="attr_side_method",

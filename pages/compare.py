@@ -3,12 +3,11 @@ and sweeps over settings."""
 
 import streamlit as st
 
-from fmnist_viz.chart_text import curves_summary, gap_summary
-from fmnist_viz.compare import group_names, load_series, study_references
-from fmnist_viz.figures.curves import gap_chart, group_colors, overlay_curves
-from fmnist_viz.teaching import PAGE_INTROS
+from fmnist_viz.figures import gap_chart, group_colors, overlay_curves
+from fmnist_viz.study import group_names, load_series, study_references
+from fmnist_viz.teaching import PAGE_INTROS, curves_summary, gap_summary
 from ui import compare_view as view
-from ui import presenter, resources, state, sweep_form
+from ui import presenter, resources, state, sweep_form, warm_up
 from ui.shell import ensure_shell
 
 ensure_shell()
@@ -105,4 +104,4 @@ view.repeat_view(jm, series)
 sweep_section()
 view.jobs_view(jm)
 
-resources.warm_up()  # after the page is drawn: TensorFlow loads for the inside pages
+warm_up.warm_up()  # after the page is drawn: TensorFlow loads for the inside pages

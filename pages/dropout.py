@@ -6,12 +6,10 @@ import numpy as np
 import streamlit as st
 
 from fmnist_viz import CLASS_NAMES
-from fmnist_viz.dropout import dropout_view, mc_dropout, showable_layers
-from fmnist_viz.dropout_study import STUDY_COLUMNS, study_table
-from fmnist_viz.figures.dropout import dropout_triplet
-from fmnist_viz.figures.probabilities import probability_bars
-from fmnist_viz.probes import Prober
-from fmnist_viz.store import RunStore
+from fmnist_viz.figures import dropout_triplet, probability_bars
+from fmnist_viz.inside import Prober, dropout_view, mc_dropout, showable_layers
+from fmnist_viz.runs import RunStore
+from fmnist_viz.study import STUDY_COLUMNS, study_table
 from ui import image_picker, inside_page, live_view, presenter, resources
 from ui.shell import ROOT, ensure_shell
 

@@ -2,16 +2,15 @@
 
 import streamlit as st
 
-from fmnist_viz.chart_text import confusion_summary, per_class_summary
-from fmnist_viz.evaluation import (
+from fmnist_viz.figures import confusion_heatmap, misclassified_gallery, per_class_bars
+from fmnist_viz.teaching import PAGE_INTROS, confusion_summary, per_class_summary
+from fmnist_viz.training import (
     confusion_from_predictions,
     misclassified,
     most_confused_pairs,
     normalize_rows,
     pairs_frame,
 )
-from fmnist_viz.figures.evaluation import confusion_heatmap, misclassified_gallery, per_class_bars
-from fmnist_viz.teaching import PAGE_INTROS
 from ui import evaluate_view as view
 from ui import presenter, resources, run_chooser
 from ui.shell import ensure_shell

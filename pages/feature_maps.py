@@ -3,10 +3,9 @@ live while the run trains and played back over its saved states."""
 
 import streamlit as st
 
-from fmnist_viz.figures.maps import channel_detail, channel_grid, image_figure
-from fmnist_viz.probes import LayerOutput
-from fmnist_viz.snapshots import snapshot_outputs
-from fmnist_viz.store import RunError
+from fmnist_viz.figures import channel_detail, channel_grid, image_figure
+from fmnist_viz.inside import LayerOutput, snapshot_outputs
+from fmnist_viz.runs import RunError
 from ui import (
     image_picker,
     inside_page,

@@ -4,9 +4,9 @@ import streamlit as st
 
 from fmnist_viz import CLASS_NAMES
 from fmnist_viz.data import examples_per_class
-from fmnist_viz.figures.maps import examples_grid
+from fmnist_viz.figures import examples_grid
 from fmnist_viz.teaching import PAGE_INTROS, STUDY_SUMMARY
-from ui import presenter, resources
+from ui import presenter, resources, warm_up
 from ui.shell import ensure_shell
 
 ensure_shell()
@@ -42,4 +42,4 @@ st.page_link("pages/runs.py", label="Open a saved run", icon=":material/folder_o
 with st.expander("The study this tool grew from"):
     st.markdown(STUDY_SUMMARY)
 
-resources.warm_up()  # after the page is drawn: TensorFlow loads for the inside pages
+warm_up.warm_up()  # after the page is drawn: TensorFlow loads for the inside pages

@@ -3,16 +3,15 @@
 import numpy as np
 import streamlit as st
 
-from fmnist_viz.figures.kernels import (
+from fmnist_viz.figures import (
     deep_kernel_grid,
     filter_slices,
     first_layer_kernels,
     kernel_evolution,
+    vector_bar,
     weight_histogram,
 )
-from fmnist_viz.figures.maps import vector_bar
-from fmnist_viz.snapshots import conv_weights
-from fmnist_viz.store import RunError
+from fmnist_viz.runs import RunError, conv_weights
 from fmnist_viz.teaching import PAGE_INTROS
 from ui import live_view, presenter, run_cache, run_chooser
 from ui.concepts import concept_notes

@@ -3,7 +3,7 @@ from the active run (or the quick demo, trained on the spot). The step is in the
 
 import streamlit as st
 
-from fmnist_viz.lesson import STEPS
+from fmnist_viz.teaching import STEPS
 from ui import lesson_image, lesson_nav, lesson_run, lesson_steps, presenter, resources
 from ui.run_chooser import choose_run
 from ui.shell import ensure_shell

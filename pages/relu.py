@@ -3,9 +3,8 @@
 import numpy as np
 import streamlit as st
 
-from fmnist_viz.figures.relu import relu_pair, relu_share_bars
-from fmnist_viz.probes import LayerOutput
-from fmnist_viz.relu import ReluStats, zero_shares
+from fmnist_viz.figures import relu_pair, relu_share_bars
+from fmnist_viz.inside import LayerOutput, ReluStats, zero_shares
 from ui import inside_page, live_view, presenter, run_cache
 from ui.shell import ensure_shell
 

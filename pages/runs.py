@@ -3,10 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from fmnist_viz.export import run_zip
-from fmnist_viz.store import ACTIVE, RunError, RunInfo
+from fmnist_viz.runs import ACTIVE, RunError, RunInfo, run_zip
 from fmnist_viz.teaching import PAGE_INTROS
-from ui import resources, state
+from ui import resources, state, warm_up
 from ui.shell import ensure_shell
 
 ensure_shell()
@@ -124,4 +123,4 @@ if damaged:
     )
     st.caption("These folders are missing files or have unreadable ones; they are left as is.")
 
-resources.warm_up()  # after the page is drawn: TensorFlow loads for the inside pages
+warm_up.warm_up()  # after the page is drawn: TensorFlow loads for the inside pages

@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from fmnist_viz.architectures import PRESETS, Summary, preset, summarize
-from fmnist_viz.budget import training_mb, training_problem
-from fmnist_viz.config import (
+from fmnist_viz.jobs import ExecutorError
+from fmnist_viz.models import PRESETS, SpecCheck, check_spec, preset
+from fmnist_viz.runs import RunError
+from fmnist_viz.teaching import PAGE_INTROS, PRESET_STORIES
+from fmnist_viz.training import (
     BATCH_SIZE_CHOICES,
     EPOCHS_MAX,
     LEARNING_RATE_FIELD_MIN,
@@ -17,11 +19,10 @@ from fmnist_viz.config import (
     SEED_MAX,
     ConfigError,
     TrainConfig,
+    training_mb,
+    training_problem,
 )
-from fmnist_viz.executors import ExecutorError
-from fmnist_viz.store import RunError
-from fmnist_viz.teaching import PAGE_INTROS, PRESET_STORIES
-from ui import layer_editor, live_panel, presenter, resources, spec_transfer, state
+from ui import layer_editor, live_panel, presenter, resources, spec_transfer, state, warm_up
 from ui.shell import ensure_shell
 
 ensure_shell()
@@ -49,7 +50,7 @@ def _title(key: str) -> str:
     return "Build your own" if key == "custom" else PRESETS[key]["title"]
 
 
-def memory_note(summary: Summary, batch_size: int, limit_mb: int) -> None:
+def memory_note(summary: SpecCheck, batch_size: int, limit_mb: int) -> None:
     """The training memory this model needs at a batch size, against the limit per run."""
     shapes = [row.output_shape for row in summary.rows]
     problem = training_problem(shapes, summary.total_params, batch_size, limit_mb)
@@ -98,7 +99,7 @@ with setup:
         with st.expander("How this model differs"):
             st.markdown(story.story)
         spec = preset(arch)
-        summary = summarize(spec)
+        summary = check_spec(spec)
         st.button("Edit a copy of this model", on_click=_edit_copy, args=(arch,))
 
     left, right = st.columns([3, 2])
@@ -178,4 +179,4 @@ if start:
 if not summary.ok:
     st.warning("Fix the problems above to start training.")
 
-resources.warm_up()  # after the page is drawn: TensorFlow loads for the inside pages
+warm_up.warm_up()  # after the page is drawn: TensorFlow loads for the inside pages

@@ -1,4 +1,4 @@
-"""Build the bundled offline sample in fmnist_viz/sample_data from the full Fashion-MNIST files.
+"""Build the bundled offline sample in fmnist_viz/data/sample from the full Fashion-MNIST files.
 
 Usage: python scripts/make_sample.py [FULL_DATA_DIR] [--per-class-train N] [--per-class-test N]
 
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from fmnist_viz import data  # noqa: E402
+from fmnist_viz.data import loading as data  # noqa: E402
 
 SIZE_BUDGET = 3 * 1024 * 1024
 

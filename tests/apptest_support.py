@@ -14,7 +14,7 @@ from ui import shell
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "dashboard.py")
-SAMPLE = ROOT / "fmnist_viz" / "sample_data"
+SAMPLE = ROOT / "fmnist_viz" / "data" / "sample"
 
 
 @contextmanager

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from fmnist_viz import architectures as arch
+from fmnist_viz import models as arch
 
 # The smallest spec the training and store tests build: one conv, one pool, the softmax.
 TINY_SPEC = {
@@ -92,7 +92,7 @@ def spec_of(*layers: dict[str, Any], output: bool = True) -> dict[str, Any]:
 
 def errors(spec: dict[str, Any]) -> list[str]:
     """The error messages of a spec's validation."""
-    return [i.message for i in arch.summarize(spec).errors]
+    return [i.message for i in arch.check_spec(spec).errors]
 
 
 def keras_layers(model) -> list:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from fmnist_viz.store import RunStore
+from fmnist_viz.runs import RunStore
 from tests.apptest_support import app_env
 from tests.run_support import build_compare_store, train_tiny_runs
 
@@ -64,7 +64,7 @@ def compare_runs(tmp_path: Path) -> tuple[RunStore, dict[str, str]]:
 @pytest.fixture(scope="session")
 def probe_images() -> np.ndarray:
     """Eight real Fashion-MNIST test images from the bundled sample, float (8, 28, 28, 1)."""
-    from fmnist_viz.data import SAMPLE_DIR, load_dir
+    from fmnist_viz.data.loading import SAMPLE_DIR, load_dir
     from fmnist_viz.training import scale_images
 
     return scale_images(load_dir(SAMPLE_DIR)[2][:8])
@@ -75,7 +75,7 @@ def model2(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """Model 2 with random weights, saved and loaded back (as the app gets it from a run)."""
     import keras
 
-    from fmnist_viz.architectures import preset
+    from fmnist_viz.models import preset
     from tests.probe_support import built
 
     path = tmp_path_factory.mktemp("model2") / "model.keras"
@@ -86,7 +86,7 @@ def model2(tmp_path_factory: pytest.TempPathFactory) -> Any:
 @pytest.fixture(scope="session")
 def model2_prober(model2: Any) -> Any:
     """The Prober of `model2` (built and traced once per session)."""
-    from fmnist_viz.probes import Prober
+    from fmnist_viz.inside import Prober
 
     return Prober(model2)
 
@@ -102,6 +102,6 @@ def custom_model() -> Any:
 @pytest.fixture(scope="session")
 def custom_prober(custom_model: Any) -> Any:
     """The Prober of `custom_model`."""
-    from fmnist_viz.probes import Prober
+    from fmnist_viz.inside import Prober
 
     return Prober(custom_model)

@@ -10,7 +10,7 @@ import zlib
 import numpy as np
 from PIL import Image, ImageDraw
 
-from fmnist_viz.imaging import ConvertedImage
+from fmnist_viz.data import ConvertedImage
 
 CENTRE = 13.5
 

@@ -11,8 +11,8 @@ import numpy as np
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras
 
-from fmnist_viz.architectures import build_model, normalize, with_auto_flatten
-from fmnist_viz.probes import Prober
+from fmnist_viz.inside import Prober
+from fmnist_viz.models import build_model, normalize, with_auto_flatten
 
 TOL = 1e-4
 BN_EPSILON_KEY = "epsilon"

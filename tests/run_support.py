@@ -15,15 +15,14 @@ from pathlib import Path
 
 import numpy as np
 
-from fmnist_viz.architectures import preset
-from fmnist_viz.atomic import write_bytes_atomic
-from fmnist_viz.config import TrainConfig
-from fmnist_viz.evaluation import evaluate_probabilities
-from fmnist_viz.events import EpochRecord
-from fmnist_viz.recorder import write_test_results
-from fmnist_viz.run_files import history_csv
-from fmnist_viz.store import HISTORY_FILE, MODEL_FILE, RunStore
-from fmnist_viz.worker import execute_run
+from fmnist_viz.jobs.worker import execute_run
+from fmnist_viz.models import preset
+from fmnist_viz.runs import MODEL_FILE, RunStore, write_bytes_atomic
+from fmnist_viz.runs.files import history_csv
+from fmnist_viz.runs.recorder import write_test_results
+from fmnist_viz.runs.store import HISTORY_FILE
+from fmnist_viz.training import EpochRecord, TrainConfig
+from fmnist_viz.training.evaluation import evaluate_probabilities
 from tests.apptest_support import SAMPLE
 
 TINY = TrainConfig(epochs=2, train_limit=300, seed=3)
@@ -185,7 +184,7 @@ def running_copy(store: RunStore, source_id: str, root: Path, run_id: str) -> It
     """A copy of a tiny run under `root`, made to look half-trained and still running (by
     this process): states up to the end of epoch 1, live.npz holding that state's weights.
     Removed again on exit."""
-    from fmnist_viz.run_checks import process_identity
+    from fmnist_viz.runs.checks import process_identity
 
     target = Path(root) / run_id
     shutil.copytree(store.path(source_id), target)

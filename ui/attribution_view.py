@@ -9,11 +9,12 @@ import numpy as np
 import streamlit as st
 
 from fmnist_viz import CLASS_NAMES
-from fmnist_viz.attribution import (
+from fmnist_viz.inside import Prober
+from fmnist_viz.seeing import (
+    ATTRIBUTION_METHODS,
     DEFAULT_PATCH,
     DEFAULT_STRIDE,
     FILLS,
-    METHODS,
     PATCH_SIZES,
     SMOOTHGRAD_MAX_NOISE,
     SMOOTHGRAD_MAX_SAMPLES,
@@ -22,7 +23,6 @@ from fmnist_viz.attribution import (
     Attribution,
     attribute,
 )
-from fmnist_viz.probes import Prober
 from ui import live_view, resources, run_cache, state
 
 PREDICTED = -1  # the class choice meaning "whatever the model predicts"
@@ -158,7 +158,7 @@ def all_methods(
     weights_key: str, prober: Prober, image: np.ndarray, target: int | None, chosen: Settings
 ) -> list[Attribution]:
     """Every method's result (Grad-CAM only when the model has a conv layer)."""
-    methods = [m for m in METHODS if m != "grad_cam" or chosen.layer is not None]
+    methods = [m for m in ATTRIBUTION_METHODS if m != "grad_cam" or chosen.layer is not None]
     return [result(weights_key, prober, image, m, target, chosen) for m in methods]
 
 

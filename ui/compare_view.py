@@ -10,23 +10,23 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from fmnist_viz.compare import (
+from fmnist_viz.figures import small_multiples
+from fmnist_viz.jobs import ExecutorError, JobManager
+from fmnist_viz.runs import RunError, RunStore
+from fmnist_viz.study import (
+    MAX_REPEATS,
     RunSeries,
     finished_only,
     group_names,
     group_table,
     histories_csv,
+    queue_repeats,
     run_table,
     run_table_csv,
     study_references,
     welch_between,
 )
-from fmnist_viz.config import ConfigError
-from fmnist_viz.executors import ExecutorError
-from fmnist_viz.figures.curves import small_multiples
-from fmnist_viz.jobs import JobManager
-from fmnist_viz.repeats import MAX_REPEATS, queue_repeats
-from fmnist_viz.store import RunError, RunStore
+from fmnist_viz.training import ConfigError
 from ui import state
 from ui.job_progress import rerun_when_ended, show_job
 

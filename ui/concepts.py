@@ -1,4 +1,4 @@
-"""The teaching notes shown beside the inside views (texts from `fmnist_viz.teaching`)."""
+"""The teaching notes shown beside the inside views (texts from `fmnist_viz.teaching.texts`)."""
 
 from __future__ import annotations
 

@@ -14,8 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from fmnist_viz.drawing import convert_drawing
-from fmnist_viz.imaging import ConvertedImage, ImageError
+from fmnist_viz.data import ConvertedImage, ImageError, convert_drawing
 
 CANVAS_PX = 280  # ten screen pixels per pixel of the 28x28 input
 STROKE, BACKGROUND = "#ffffff", "#000000"  # light on black, as Fashion-MNIST shows clothes

@@ -20,38 +20,37 @@ import numpy as np
 import streamlit as st
 
 from fmnist_viz import CLASS_NAMES
-from fmnist_viz.atomic import file_version
 from fmnist_viz.data import FashionMNIST
-from fmnist_viz.embeddings import (
-    N_DEFAULT,
-    N_MAX,
-    N_MIN,
-    SEED_DEFAULT,
-    Stage,
-    Summary,
-    epoch_states,
-    representations,
-    summarize,
-)
-from fmnist_viz.figures.embeddings import (
+from fmnist_viz.figures import (
     Points,
     embedding_scatter,
     separability_by_epoch,
     separability_line,
     stage_overview,
 )
-from fmnist_viz.probes import Prober
-from fmnist_viz.projection import (
-    METHODS,
+from fmnist_viz.inside import Prober, model_at
+from fmnist_viz.runs import RunError, file_version
+from fmnist_viz.seeing import (
+    K_DEFAULT,
+    K_MAX,
+    K_MIN,
+    N_DEFAULT,
+    N_MAX,
+    N_MIN,
     PERPLEXITY_DEFAULT,
     PERPLEXITY_MAX,
     PERPLEXITY_MIN,
+    PROJECTIONS,
+    SEED_DEFAULT,
+    EmbeddedSample,
+    Stage,
+    chance_level,
     check_perplexity,
+    embed_sample,
+    epoch_states,
+    representations,
     tsne,
 )
-from fmnist_viz.separability import K_DEFAULT, K_MAX, K_MIN, chance_level
-from fmnist_viz.snapshots import model_at
-from fmnist_viz.store import RunError
 from ui import image_picker, presenter, resources, run_cache
 from ui.live_view import FULL_RERUN, ModelAt, Shown
 
@@ -121,11 +120,11 @@ def settings() -> Settings:
 @st.cache_data(show_spinner="Passing the sample through the network…", max_entries=8)
 def _summary(
     weights_key: str, data_key: str, n: int, seed: int, k: int, full: bool, _prober: Prober
-) -> Summary:
+) -> EmbeddedSample:
     """The summary of the loaded test set under the weights named by `weights_key` (the
     prober must hold them while this runs)."""
     data = resources.dataset()
-    return summarize(_prober, data.x_test, data.y_test, n, seed, k, full)
+    return embed_sample(_prober, data.x_test, data.y_test, n, seed, k, full)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -163,10 +162,10 @@ def _state_scores(
 ) -> dict[str, float]:
     """Every computable stage's score at one saved state (its weights in the prober)."""
     data = resources.dataset()
-    return summarize(_prober, data.x_test, data.y_test, n, seed, k, full, with_pca=False).scores
+    return embed_sample(_prober, data.x_test, data.y_test, n, seed, k, full, with_pca=False).scores
 
 
-def summary(model: ModelAt, data: FashionMNIST, chosen: Settings) -> Summary | None:
+def summary(model: ModelAt, data: FashionMNIST, chosen: Settings) -> EmbeddedSample | None:
     """The cached summary for the weights shown, or None after saying why there is none."""
     try:
         return _summary(
@@ -193,12 +192,12 @@ def _pick_from_click(key: str) -> None:
     st.session_state[FULL_RERUN] = True  # the picker is outside the fragment: redraw it too
 
 
-def _position(summary_: Summary, picked: dict | None) -> int | None:
+def _position(summary_: EmbeddedSample, picked: dict | None) -> int | None:
     """The picked test image's position in the sample, None when it is not in it."""
     return summary_.sample.position(picked.get("index")) if picked else None
 
 
-def image_panel(summary_: Summary, picked: dict | None, data: FashionMNIST) -> None:
+def image_panel(summary_: EmbeddedSample, picked: dict | None, data: FashionMNIST) -> None:
     """The page's image beside the chart: the picture, its class and the prediction."""
     position = _position(summary_, picked)
     if position is None:
@@ -223,14 +222,19 @@ def image_panel(summary_: Summary, picked: dict | None, data: FashionMNIST) -> N
     st.caption("It is the page's image now: the other inside pages show it too.")
 
 
-def _points(summary_: Summary, coords: np.ndarray) -> Points:
+def _points(summary_: EmbeddedSample, coords: np.ndarray) -> Points:
     """The sample's points at some coordinates."""
     sample = summary_.sample
     return Points(coords, sample.labels, sample.indices, summary_.predicted, summary_.confidence)
 
 
 def _projection(
-    summary_: Summary, stage: Stage, method: str, shown: Shown, model: ModelAt, chosen: Settings
+    summary_: EmbeddedSample,
+    stage: Stage,
+    method: str,
+    shown: Shown,
+    model: ModelAt,
+    chosen: Settings,
 ) -> tuple[np.ndarray, tuple[str, str], bool] | None:
     """Coordinates of the chosen stage, axis titles, whether ticks mean something."""
     if method == "PCA":
@@ -256,7 +260,7 @@ def _projection(
 
 
 def main_view(
-    summary_: Summary,
+    summary_: EmbeddedSample,
     shown: Shown,
     model: ModelAt,
     chosen: Settings,
@@ -271,7 +275,7 @@ def main_view(
     name = left.select_slider(
         "Stage", list(by_name), format_func=lambda s: by_name[s].label, key="emb_stage"
     )
-    method = right.radio("Projection", METHODS, horizontal=True, key="emb_method")
+    method = right.radio("Projection", PROJECTIONS, horizontal=True, key="emb_method")
     stage = by_name[name]
     chart, side = st.columns([3, 1])
     with chart:
@@ -307,7 +311,7 @@ def main_view(
     return stage
 
 
-def scores_view(summary_: Summary, chosen: Settings, stage: Stage) -> None:
+def scores_view(summary_: EmbeddedSample, chosen: Settings, stage: Stage) -> None:
     """The separability line from pixels to output (the stages these weights lack left out)."""
     labels = [s.label for s in summary_.stages]
     scores = [summary_.scores.get(s.name) for s in summary_.stages]
@@ -321,7 +325,7 @@ def scores_view(summary_: Summary, chosen: Settings, stage: Stage) -> None:
     )
 
 
-def overview(summary_: Summary) -> None:
+def overview(summary_: EmbeddedSample) -> None:
     """Every computable stage's PCA side by side."""
     panels = [
         (f"{s.label}: {summary_.scores[s.name]:.0%}", _points(summary_, summary_.pca[s.name][0]))
@@ -330,7 +334,9 @@ def overview(summary_: Summary) -> None:
     presenter.chart(stage_overview(panels, "Every stage at a glance (PCA)"), key="emb_overview")
 
 
-def epochs_view(shown: Shown, data: FashionMNIST, chosen: Settings, summary_: Summary) -> None:
+def epochs_view(
+    shown: Shown, data: FashionMNIST, chosen: Settings, summary_: EmbeddedSample
+) -> None:
     """The separability line at every saved epoch. Drawn last: it sets other weights into the
     spec's shared model, which a saved state's ModelAt uses too."""
     states = epoch_states(shown.states)
@@ -371,7 +377,7 @@ def epochs_view(shown: Shown, data: FashionMNIST, chosen: Settings, summary_: Su
         st.caption("A gap: that state kept only the convolutional part, not the dense layers.")
 
 
-def notes(summary_: Summary, full: bool) -> None:
+def notes(summary_: EmbeddedSample, full: bool) -> None:
     """What the numbers rest on, and what is missing at these weights."""
     if summary_.sample.note:
         st.info(summary_.sample.note)

@@ -13,8 +13,8 @@ import streamlit as st
 
 from fmnist_viz import CLASS_NAMES
 from fmnist_viz.data import FashionMNIST
-from fmnist_viz.evaluation import ConfusedPair
-from fmnist_viz.store import RunError, RunInfo, RunStore
+from fmnist_viz.runs import RunError, RunInfo, RunStore
+from fmnist_viz.training import ConfusedPair
 from ui import state
 
 FEATURE_MAPS = "pages/feature_maps.py"

@@ -1,7 +1,7 @@
 """The Filters page's drawing: every filter of a conv layer (grown image and top test images),
 then one filter in detail (kernel, grown image, top images, classes, its map on the image).
 
-What is computed comes from `fmnist_viz.filter_cache`: the kept weights of a run that is not
+What is computed comes from `fmnist_viz.seeing.filter_cache`: the kept weights of a run that is not
 training are searched over every test image once and saved in the run folder (read back on
 any later visit, by anyone); the live weights of a training run and its saved states are
 searched over the first STATE_IMAGES test images and kept in memory, keyed by the state's
@@ -18,43 +18,42 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from fmnist_viz.activation_max import BLOCK, ActMax, activation_max, flat_tone
-from fmnist_viz.activation_max import settings as act_max_settings
-from fmnist_viz.conv_stack import conv_names
 from fmnist_viz.data import FashionMNIST
-from fmnist_viz.figures.filter_grid import filter_grid
-from fmnist_viz.figures.filters import (
+from fmnist_viz.figures import (
+    channel_detail,
     class_spread_figure,
+    filter_grid,
+    filter_slices,
     grown_figure,
     image_with_field,
     top_images_figure,
 )
-from fmnist_viz.figures.kernels import filter_slices
-from fmnist_viz.figures.maps import channel_detail
-from fmnist_viz.filter_cache import (
+from fmnist_viz.inside import Field, conv_names, layer_fields
+from fmnist_viz.runs import ACTIVE, MODEL_FILE, conv_weights
+from fmnist_viz.seeing import (
+    BLOCK,
+    KEEP,
+    SHOWN,
+    STATE_IMAGES,
+    ActMax,
     MemoryCache,
+    TopImages,
     act_max_key,
+    activation_max,
     cached,
+    class_spread,
     data_key,
     file_identity,
+    flat_tone,
     load_act_max,
     load_top_images,
     save_act_max,
     save_top_images,
-    top_key,
-)
-from fmnist_viz.receptive_field import Field, layer_fields
-from fmnist_viz.snapshots import conv_weights
-from fmnist_viz.store import ACTIVE, MODEL_FILE
-from fmnist_viz.top_images import (
-    KEEP,
-    SHOWN,
-    STATE_IMAGES,
-    TopImages,
-    class_spread,
     spread_sentence,
     top_images,
+    top_key,
 )
+from fmnist_viz.seeing import settings as act_max_settings
 from ui import live_view, presenter
 
 NO_CONV = (

@@ -16,11 +16,10 @@ import numpy as np
 import streamlit as st
 
 from fmnist_viz import CLASS_NAMES
-from fmnist_viz.data import FashionMNIST
-from fmnist_viz.evaluation import misclassified
-from fmnist_viz.figures.probabilities import probability_bars
-from fmnist_viz.imaging import PREVIEW_SIDE, ImageError, convert_upload
-from fmnist_viz.probes import Prober
+from fmnist_viz.data import PREVIEW_SIDE, FashionMNIST, ImageError, convert_upload
+from fmnist_viz.figures import probability_bars
+from fmnist_viz.inside import Prober
+from fmnist_viz.training import misclassified
 from ui import drawing, presenter, run_cache, state
 
 MODES = {

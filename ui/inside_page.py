@@ -8,7 +8,7 @@ from typing import Any
 import streamlit as st
 
 from fmnist_viz.data import FashionMNIST
-from fmnist_viz.store import RunInfo
+from fmnist_viz.runs import RunInfo
 from fmnist_viz.teaching import PAGE_INTROS
 from ui import image_picker, presenter, resources, run_chooser
 from ui.concepts import concept_notes

@@ -8,17 +8,17 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from fmnist_viz.architectures import (
+from fmnist_viz.models import (
     ACTIVATIONS,
     FIELD_LIMITS,
     LAYER_TYPES,
     PADDINGS,
     TYPE_LABELS,
-    Summary,
+    SpecCheck,
+    check_spec,
     new_layer,
     normalize,
     preset,
-    summarize,
 )
 
 KEY = "editor_layers"
@@ -146,7 +146,7 @@ def _row(
             st.error(message)
 
 
-def row_problems(summary: Summary, count: int) -> tuple[dict[int, list[str]], list[str]]:
+def row_problems(summary: SpecCheck, count: int) -> tuple[dict[int, list[str]], list[str]]:
     """The summary's errors by the editor row they belong to, and those about the whole model."""
     by_row: dict[int, list[str]] = {}
     general = []
@@ -158,10 +158,10 @@ def row_problems(summary: Summary, count: int) -> tuple[dict[int, list[str]], li
     return by_row, general
 
 
-def editor() -> Summary:
+def editor() -> SpecCheck:
     """Draw the editor; returns the validated summary of what it holds."""
     items = layers()
-    summary = summarize(spec())
+    summary = check_spec(spec())
     by_layer, general = row_problems(summary, len(items))
     shapes = {
         r.name: f"→ output {' × '.join(map(str, r.output_shape))} · {r.params:,} parameters"
@@ -178,7 +178,7 @@ def editor() -> Summary:
     return summary
 
 
-def summary_table(summary: Summary) -> pd.DataFrame:
+def summary_table(summary: SpecCheck) -> pd.DataFrame:
     """Per-layer output shape and parameters, for display."""
     rows = [
         {

@@ -12,20 +12,24 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from fmnist_viz.dropout import dropout_view, showable_layers
-from fmnist_viz.figures.dropout import dropout_triplet
-from fmnist_viz.figures.lesson import conv_step_figure, pool_step_figure
-from fmnist_viz.figures.maps import channel_grid
-from fmnist_viz.figures.relu import relu_pair
-from fmnist_viz.probes import LayerOutput
-from fmnist_viz.relu import telling_channel
-from fmnist_viz.worked_examples import (
+from fmnist_viz.figures import (
+    channel_grid,
+    conv_step_figure,
+    dropout_triplet,
+    pool_step_figure,
+    relu_pair,
+)
+from fmnist_viz.inside import (
+    LayerOutput,
     conv_equation,
     conv_step,
+    dropout_view,
     on_the_object,
     pool_equation,
     pool_step,
+    showable_layers,
     strongest,
+    telling_channel,
 )
 from ui import live_view, presenter
 

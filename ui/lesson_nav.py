@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from fmnist_viz.lesson import STEPS, step_number
+from fmnist_viz.teaching import STEPS, step_number
 from ui import state
 
 KEY = "lesson_step"

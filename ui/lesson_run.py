@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from fmnist_viz.architectures import preset
-from fmnist_viz.config import QUICK_DEMO_EPOCHS, QUICK_DEMO_TRAIN_LIMIT, ConfigError, TrainConfig
-from fmnist_viz.executors import ExecutorError
-from fmnist_viz.run_status import USABLE
-from fmnist_viz.store import RunError
+from fmnist_viz.jobs import ExecutorError
+from fmnist_viz.models import preset
+from fmnist_viz.runs import USABLE, RunError
+from fmnist_viz.training import QUICK_DEMO_EPOCHS, QUICK_DEMO_TRAIN_LIMIT, ConfigError, TrainConfig
 from ui import resources, run_chooser, state
 
 DEMO_NAME = "Quick demo (lesson)"

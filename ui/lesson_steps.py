@@ -8,11 +8,10 @@ from typing import Any
 import streamlit as st
 
 from fmnist_viz import CLASS_NAMES
-from fmnist_viz.chart_text import history_summary, study_verdict_summary
 from fmnist_viz.data import FashionMNIST
-from fmnist_viz.figures.lesson import examples_by_class, fitting_figure, study_verdict_figure
-from fmnist_viz.lesson import Step
-from fmnist_viz.store import ACTIVE, RunError, RunInfo
+from fmnist_viz.figures import examples_by_class, fitting_figure, study_verdict_figure
+from fmnist_viz.runs import ACTIVE, RunError, RunInfo
+from fmnist_viz.teaching import Step, history_summary, study_verdict_summary
 from ui import lesson_inside, live_view, resources
 from ui.job_progress import rerun_when_ended
 from ui.lesson_inside import figure

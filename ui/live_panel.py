@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from fmnist_viz.chart_text import history_summary
-from fmnist_viz.figures.live import live_curves
+from fmnist_viz.figures import live_curves
 from fmnist_viz.jobs import JobManager
-from fmnist_viz.run_files import BatchTail
+from fmnist_viz.runs import BatchTail
+from fmnist_viz.teaching import history_summary
 from ui import presenter, state
 from ui.job_progress import show_job
 

@@ -20,12 +20,17 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from fmnist_viz.atomic import file_version
-from fmnist_viz.probes import LayerOutput, Prober
-from fmnist_viz.run_status import badge
-from fmnist_viz.snapshots import conv_weights, kernel_snapshot, model_at, snapshot_outputs
-from fmnist_viz.states import StateRef
-from fmnist_viz.store import ACTIVE, RunError, RunInfo
+from fmnist_viz.inside import LayerOutput, Prober, model_at, snapshot_outputs
+from fmnist_viz.runs import (
+    ACTIVE,
+    RunError,
+    RunInfo,
+    StateRef,
+    badge,
+    conv_weights,
+    file_version,
+    kernel_snapshot,
+)
 from ui import resources, run_cache
 from ui.job_progress import rerun_when_ended
 

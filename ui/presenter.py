@@ -13,7 +13,7 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
-from fmnist_viz.figures.projector import for_projector
+from fmnist_viz.figures import for_projector
 from ui import state
 
 KEY = "present"  # session state (the toggle's key) and the URL parameter

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import os
-import threading
-import time
 
-import numpy as np
 import streamlit as st
 
 from fmnist_viz.data import DataError, FashionMNIST, load_fashion_mnist
 from fmnist_viz.jobs import JobManager
-from fmnist_viz.store import RunStore
+from fmnist_viz.runs import RunStore
 
 
 @st.cache_resource(show_spinner=False)
@@ -39,68 +36,3 @@ def dataset_or_error() -> FashionMNIST | None:
     except DataError as exc:
         st.error(str(exc))
         return None
-
-
-_warm_lock = threading.Lock()
-_warm: dict[str, float] = {}  # when the warm-up started and finished (seconds since epoch)
-
-
-def warm_up() -> None:
-    """Import TensorFlow and compile a small probe in the background, once per server.
-
-    The first inside page would otherwise spend seconds importing TensorFlow. Pages call this
-    at their end, after they have been drawn, so it never delays a first paint. Set
-    FMNIST_WARM_UP=0 to switch it off.
-    """
-    if os.environ.get("FMNIST_WARM_UP", "1") == "0":
-        return
-    with _warm_lock:
-        if "started" in _warm:
-            return
-        _warm["started"] = time.time()
-    threading.Thread(target=_warm_tensorflow, name="fmnist-warm-up", daemon=True).start()
-
-
-def _warm_tensorflow() -> None:
-    """The warm-up thread: TensorFlow, Keras, one model built and probed, one figure of each
-    kind the inside pages draw, serialised (Plotly validates lazily), and the newest run's
-    model — never st.*."""
-    from fmnist_viz.architectures import build_model, preset
-    from fmnist_viz.figures.maps import channel_detail, channel_grid, image_figure
-    from fmnist_viz.figures.probabilities import probability_bars
-    from fmnist_viz.probes import Prober
-
-    image = np.zeros((28, 28), dtype=np.float32)
-    outputs = Prober(build_model(preset("model1"))).layer_outputs(image)
-    maps = next(o.output for o in outputs if o.is_map)
-    figures = [channel_grid(maps, "warm-up"), channel_detail(maps, 0), image_figure(image)]
-    figures.append(probability_bars(outputs[-1].output, 0, column="half"))
-    for figure in figures:
-        figure.to_json()
-    _prefetch_newest_run()
-    _warm["finished"] = time.time()
-
-
-def _prefetch_newest_run() -> None:
-    """Load and trace the model a new visitor's inside page shows first (the newest finished
-    run) into the shared prober cache, so that page does not wait for it."""
-    from fmnist_viz.run_status import default_run
-    from ui import run_cache
-
-    store = job_manager().store
-    run_id = default_run([], [r for r in store.list() if r.damaged is None])
-    mtime = run_cache.model_mtime(store, run_id) if run_id else None
-    if run_id is None or mtime is None:
-        return
-    try:
-        prober = run_cache.cached_prober(str(store.root), run_id, mtime)
-        prober.layer_outputs(np.zeros((28, 28), dtype=np.float32))
-    except Exception:  # the page will say what is wrong with this run
-        return
-
-
-def warm_up_seconds() -> float | None:
-    """How long the warm-up took (None until it has finished)."""
-    if "finished" not in _warm:
-        return None
-    return _warm["finished"] - _warm["started"]

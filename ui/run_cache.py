@@ -15,10 +15,8 @@ import numpy as np
 import streamlit as st
 
 from fmnist_viz.data import FashionMNIST
-from fmnist_viz.probes import Prober
-from fmnist_viz.relu import ReluStats, relu_stats
-from fmnist_viz.states import StateError, read_state
-from fmnist_viz.store import MODEL_FILE, RunError, RunStore
+from fmnist_viz.inside import Prober, ReluStats, relu_stats
+from fmnist_viz.runs import MODEL_FILE, RunError, RunStore, StateError, read_state
 from ui import resources
 
 RELU_BATCH = 256  # test images the ReLU statistics are averaged over

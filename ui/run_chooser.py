@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from fmnist_viz.run_status import USABLE, default_run, status_text
-from fmnist_viz.store import ACTIVE, RunError, RunInfo
+from fmnist_viz.runs import ACTIVE, USABLE, RunError, RunInfo, default_run, status_text
 from ui import resources, state
 
 KEY = "run_choice"

@@ -13,7 +13,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from fmnist_viz.config import ConfigError
+from fmnist_viz.training import ConfigError
 from ui import presenter, resources, sidebar
 
 _routed = threading.local()  # each session's script runs in its own thread

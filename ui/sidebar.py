@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from fmnist_viz.jobs import JobManager
-from fmnist_viz.store import RunError, RunStore
+from fmnist_viz.runs import RunError, RunStore
 from ui import presenter, state
 from ui.job_progress import rerun_when_ended, show_job
 

@@ -7,9 +7,8 @@ from typing import Any
 
 import streamlit as st
 
-from fmnist_viz.architectures import SpecError, Summary
-from fmnist_viz.architectures.build import model_name
-from fmnist_viz.export import import_spec, keras_code, spec_json
+from fmnist_viz.models import SpecCheck, SpecError, import_spec, model_name, spec_json
+from fmnist_viz.training import keras_code
 from ui import layer_editor
 
 UPLOAD_KEY = "spec_upload"
@@ -33,7 +32,7 @@ def _imported() -> None:
     st.session_state[MESSAGE_KEY] = ("success", f"Loaded {upload.name}: {count} layers.")
 
 
-def export_import(spec: dict[str, Any], summary: Summary) -> None:
+def export_import(spec: dict[str, Any], summary: SpecCheck) -> None:
     """Download buttons for the shown architecture, and an uploader for a spec file."""
     with st.expander("Export or import this architecture"):
         if summary.ok:

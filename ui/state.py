@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from fmnist_viz.store import RunError, RunStore
+from fmnist_viz.runs import RunError, RunStore
 from ui import identity
 
 ACTIVE_KEY = "active_runs"

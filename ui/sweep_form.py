@@ -5,20 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from fmnist_viz.architectures import PRESETS, preset
-from fmnist_viz.config import (
-    EPOCHS_MAX,
-    PROTOCOL_TRAIN_SIZE,
-    QUICK_DEMO_EPOCHS,
-    QUICK_DEMO_TRAIN_LIMIT,
-    ConfigError,
-    TrainConfig,
-)
-from fmnist_viz.executors import ExecutorError
-from fmnist_viz.jobs import JobManager
-from fmnist_viz.repeats import MAX_REPEATS
-from fmnist_viz.store import RunError, RunStore
-from fmnist_viz.sweep import (
+from fmnist_viz.jobs import ExecutorError, JobManager
+from fmnist_viz.models import PRESETS, preset
+from fmnist_viz.runs import RunError, RunStore
+from fmnist_viz.study import (
+    MAX_REPEATS,
     MAX_SWEEP_RUNS,
     TRAINING_KEYS,
     SweepError,
@@ -31,6 +22,14 @@ from fmnist_viz.sweep import (
     sweep_ids,
     sweep_runs,
     sweep_table,
+)
+from fmnist_viz.training import (
+    EPOCHS_MAX,
+    PROTOCOL_TRAIN_SIZE,
+    QUICK_DEMO_EPOCHS,
+    QUICK_DEMO_TRAIN_LIMIT,
+    ConfigError,
+    TrainConfig,
 )
 from ui import state
 

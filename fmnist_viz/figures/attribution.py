@@ -28,7 +28,7 @@ from fmnist_viz.figures.layout import (
 )
 
 if TYPE_CHECKING:
-    from fmnist_viz.attribution import Attribution
+    from fmnist_viz.seeing import Attribution
 
 HEAT = [
     [0.0, "rgba(255,237,160,0)"],

@@ -11,8 +11,8 @@ import plotly.colors as pc
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from fmnist_viz.compare import RunSeries, group_bands, group_names, study_bands
 from fmnist_viz.figures.layout import rgba
+from fmnist_viz.study import RunSeries, group_bands, group_names, study_bands
 
 PALETTE = pc.qualitative.Plotly
 CURVE_KINDS = ("accuracy", "loss")

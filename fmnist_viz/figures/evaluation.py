@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from fmnist_viz import CLASS_NAMES, NUM_CLASSES
-from fmnist_viz.evaluation import MISCLASSIFIED_COLUMNS, normalize_rows
+from fmnist_viz.training import MISCLASSIFIED_COLUMNS, normalize_rows
 
 BAR_COLORS = ("#636EFA", "#EF553B")
 TILE_PX = 150  # height of one gallery row in pixels

@@ -9,7 +9,6 @@ import numpy as np
 import plotly.graph_objects as go
 
 from fmnist_viz import CLASS_NAMES
-from fmnist_viz.activation_max import ActMax
 from fmnist_viz.figures.layout import (
     MARGIN,
     PRED_COLOR,
@@ -20,8 +19,8 @@ from fmnist_viz.figures.layout import (
     tile_channels,
     title_dict,
 )
-from fmnist_viz.receptive_field import Field
-from fmnist_viz.top_images import SHOWN, TopImages
+from fmnist_viz.inside import Field
+from fmnist_viz.seeing import SHOWN, ActMax, TopImages
 
 SIDE = 28  # input image side
 OUTLINE = "#ff9f1c"  # receptive-field outlines

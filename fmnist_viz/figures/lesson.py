@@ -11,8 +11,6 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from fmnist_viz.architectures.presets import PRESETS
-from fmnist_viz.events import EpochRecord
 from fmnist_viz.figures.curves import band_trace
 from fmnist_viz.figures.layout import (
     DIVERGING,
@@ -28,8 +26,10 @@ from fmnist_viz.figures.layout import (
     value_range,
 )
 from fmnist_viz.figures.live import TRAIN_COLOR, VAL_COLOR
-from fmnist_viz.study_log import STUDY_MODELS, logged_mean, study_band
-from fmnist_viz.worked_examples import ConvStep, PoolStep
+from fmnist_viz.inside import ConvStep, PoolStep
+from fmnist_viz.models import PRESETS
+from fmnist_viz.study import STUDY_MODELS, logged_mean, study_band
+from fmnist_viz.training import EpochRecord
 
 WINDOW = "#00e5ff"  # the kernel's / pooling block's outline: cyan, in no colour scale used
 WINNER = "#39ff14"  # the value max pooling keeps

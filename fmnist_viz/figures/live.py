@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from fmnist_viz.events import EpochRecord
+from fmnist_viz.training import EpochRecord
 
 TRAIN_COLOR = "#1f77b4"
 VAL_COLOR = "#d62728"

@@ -22,7 +22,7 @@ from fmnist_viz.figures.layout import (
 )
 
 if TYPE_CHECKING:
-    from fmnist_viz.relu import ReluStats
+    from fmnist_viz.inside import ReluStats
 
 ZERO_COLOR = "#d9d9d9"  # post-ReLU values that were set to 0
 

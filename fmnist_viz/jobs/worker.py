@@ -1,0 +1,70 @@
+"""What runs inside a worker process: train one run folder end to end.
+
+A job is a run folder (see `store.py`). Whatever executes it (the job manager's process pool,
+the CLI in its own process, or another executor that shares the run store) calls `run_job` or
+`execute_run`, which communicate only through that folder: progress, history, STOP file.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from typing import Any
+
+from fmnist_viz.runs import RunRecorder, RunStore
+from fmnist_viz.training import Observer, TrainConfig
+
+
+def init_worker(threads: int | None) -> None:
+    """Runs once in each worker process: quiet TensorFlow, share the cores fairly, and ignore
+    Ctrl-C (a terminal sends it to the whole process group): a worker stops through its run's
+    STOP file, which keeps the best weights and records the run as stopped."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if threads:
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+
+
+def execute_run(
+    store: RunStore,
+    run_id: str,
+    data_dir: str | None = None,
+    observers: tuple[Observer, ...] = (),
+) -> dict[str, Any]:
+    """Train the run folder's spec/config end to end; return the final run.json."""
+    from fmnist_viz.data import load_fashion_mnist
+    from fmnist_viz.training import train
+
+    info = store.load(run_id)
+    recorder = RunRecorder(store, run_id)
+    try:
+        data = load_fashion_mnist(data_dir)
+        recorder.mark_running(data.describe())
+        config = TrainConfig.from_dict(info.meta["config"])
+        recorder.prepare(info.meta["spec"])
+        result = train(
+            info.meta["spec"],
+            config,
+            data,
+            (recorder, *observers),
+            recorder.should_stop,
+            memory_limit_mb=info.meta.get("memory_limit_mb"),
+        )
+        recorder.finish(result, data.y_test)
+    except Exception as exc:
+        recorder.fail(f"{type(exc).__name__}: {exc}")
+        raise
+    return store.load(run_id).meta
+
+
+def run_job(root: str, run_id: str, data_dir: str | None) -> str:
+    """The worker side of a job: train one run folder; returns its final status."""
+    store = RunStore(root)
+    try:
+        meta = execute_run(store, run_id, data_dir)
+    except Exception:
+        meta = store.load(run_id).meta  # already marked failed by execute_run
+    return str(meta.get("status"))

@@ -1,0 +1,108 @@
+"""Training one network: its settings and their limits (`config`), the memory it may take
+(`budget`), the study's protocol (`protocol`: split, compile, fit, restore the best weights),
+what a training reports (`events`, the `Observer` interface) through the Keras callback
+(`callback`), test metrics, confusion and mistakes (`evaluation`), and the model with its
+training as standalone Keras code (`export`).
+"""
+
+from fmnist_viz.training.budget import (
+    DEFAULT_MEMORY_LIMIT_MB,
+    FLOAT_BYTES,
+    MB,
+    check_training,
+    inference_batch,
+    memory_limit_mb,
+    training_mb,
+    training_problem,
+)
+from fmnist_viz.training.config import (
+    BATCH_SIZE_CHOICES,
+    EPOCHS_MAX,
+    LEARNING_RATE_FIELD_MIN,
+    LEARNING_RATE_MAX,
+    OPTIMIZERS,
+    PROTOCOL_EPOCHS,
+    PROTOCOL_TRAIN_SIZE,
+    PROTOCOL_VAL_SIZE,
+    QUICK_DEMO_EPOCHS,
+    QUICK_DEMO_TRAIN_LIMIT,
+    SEED_MAX,
+    ConfigError,
+    TrainConfig,
+    is_int,
+)
+from fmnist_viz.training.evaluation import (
+    MISCLASSIFIED_COLUMNS,
+    ConfusedPair,
+    TestMetrics,
+    confusion_from_predictions,
+    misclassified,
+    most_confused_pairs,
+    normalize_rows,
+    pairs_frame,
+)
+from fmnist_viz.training.events import (
+    HISTORY_FIELDS,
+    BatchProgress,
+    EpochRecord,
+    Observer,
+    StartInfo,
+    TrainingState,
+)
+from fmnist_viz.training.export import keras_code
+from fmnist_viz.training.protocol import (
+    TrainResult,
+    compile_model,
+    fit,
+    protocol_split,
+    scale_images,
+    seed_everything,
+    train,
+)
+
+__all__ = [
+    "BATCH_SIZE_CHOICES",
+    "DEFAULT_MEMORY_LIMIT_MB",
+    "EPOCHS_MAX",
+    "FLOAT_BYTES",
+    "HISTORY_FIELDS",
+    "LEARNING_RATE_FIELD_MIN",
+    "LEARNING_RATE_MAX",
+    "MB",
+    "MISCLASSIFIED_COLUMNS",
+    "OPTIMIZERS",
+    "PROTOCOL_EPOCHS",
+    "PROTOCOL_TRAIN_SIZE",
+    "PROTOCOL_VAL_SIZE",
+    "QUICK_DEMO_EPOCHS",
+    "QUICK_DEMO_TRAIN_LIMIT",
+    "SEED_MAX",
+    "BatchProgress",
+    "ConfigError",
+    "ConfusedPair",
+    "EpochRecord",
+    "Observer",
+    "StartInfo",
+    "TestMetrics",
+    "TrainConfig",
+    "TrainResult",
+    "TrainingState",
+    "check_training",
+    "compile_model",
+    "confusion_from_predictions",
+    "fit",
+    "inference_batch",
+    "is_int",
+    "keras_code",
+    "memory_limit_mb",
+    "misclassified",
+    "most_confused_pairs",
+    "normalize_rows",
+    "pairs_frame",
+    "protocol_split",
+    "scale_images",
+    "seed_everything",
+    "train",
+    "training_mb",
+    "training_problem",
+]
