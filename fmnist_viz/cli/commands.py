@@ -1,5 +1,5 @@
 """Command line: `fmnist-viz` (or `python -m fmnist_viz`) and its commands: summary, train,
-reproduce, sweep, export and runs.
+reproduce, sweep, export, runs and app.
 
 Bad arguments give a one-line error and exit code 2, never a traceback.
 """
@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from fmnist_viz.cli.app import cmd_app
 from fmnist_viz.cli.support import Parser, UsageError, fmt, positive, print_json, run_row
 from fmnist_viz.cli.training import add_training_options, cmd_train
 from fmnist_viz.jobs import ExecutorError
@@ -74,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("runs", help="list saved runs")
     p.add_argument("--runs-dir")
     p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("app", help="start the web app (Streamlit) on a runs folder")
+    p.add_argument("--runs-dir", help="the runs folder it shows and trains into (./runs)")
+    p.add_argument("--data-dir", help="a folder with the four Fashion-MNIST IDX files")
+    p.add_argument("--port", type=positive, default=8501)
+    p.add_argument("--address", help="the address to listen on (default: every interface)")
     return parser
 
 
@@ -168,6 +175,7 @@ COMMANDS = {
     "sweep": cmd_sweep,
     "export": cmd_export,
     "runs": cmd_runs,
+    "app": cmd_app,
 }
 
 
