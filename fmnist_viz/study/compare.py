@@ -10,10 +10,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from fmnist_viz.models import PRESETS
 from fmnist_viz.runs import RunError, RunStore
@@ -27,6 +26,9 @@ from fmnist_viz.study.stats import (
     welch_t_test,
 )
 from fmnist_viz.training import EpochRecord
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CURVE_METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
 METRICS = (*CURVE_METRICS, "gap")  # gap: training accuracy − validation accuracy per epoch
@@ -233,6 +235,8 @@ def _members(series: Sequence[RunSeries], group: str) -> list[RunSeries]:
 
 def run_table(series: Sequence[RunSeries]) -> pd.DataFrame:
     """Return one row per run: accuracies, best epoch, gap, parameters, speed, seed, status."""
+    import pandas as pd  # loaded only when a table is made (the CLI starts light)
+
     rows = [
         {
             "run_id": s.run_id,
@@ -294,6 +298,8 @@ def _group_row(group: str, members: list[RunSeries]) -> dict[str, Any]:
 
 def group_table(series: Sequence[RunSeries]) -> pd.DataFrame:
     """Return per group: test accuracy and final-train − test gap statistics, study reference."""
+    import pandas as pd  # loaded only when a table is made (the CLI starts light)
+
     rows = [_group_row(g, _members(series, g)) for g in group_names(series)]
     return pd.DataFrame(rows, columns=list(GROUP_COLUMNS))
 
@@ -336,6 +342,8 @@ def welch_between(series: Sequence[RunSeries], group_a: str, group_b: str) -> We
 
 def histories_long(series: Sequence[RunSeries]) -> pd.DataFrame:
     """Return every run's history in tidy form: run_id, run, group, epoch, metric, value."""
+    import pandas as pd  # loaded only when a table is made (the CLI starts light)
+
     rows = [
         (s.run_id, s.name, s.group, int(e), metric, float(v))
         for s in series

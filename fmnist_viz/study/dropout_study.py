@@ -4,14 +4,15 @@ dropout layers over-fit differently (training − validation gap)?"""
 from __future__ import annotations
 
 import json
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from fmnist_viz.models import normalize
 from fmnist_viz.runs import RunStore
 from fmnist_viz.study.compare import load_series
 from fmnist_viz.study.configurations import training_settings
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 STUDY_COLUMNS = (
     "model",
@@ -57,6 +58,8 @@ def study_table(store: RunStore, run_id: str) -> pd.DataFrame | None:
 
     None when the store has no such variant (at least two different dropout placements).
     """
+    import pandas as pd  # loaded only when a table is made (the CLI starts light)
+
     mine = store.load(run_id).meta
     core = core_signature(mine)
     if core is None:

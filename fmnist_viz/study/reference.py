@@ -11,13 +11,15 @@ from __future__ import annotations
 import functools
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from fmnist_viz.study.stats import mean_std_band
 from fmnist_viz.training import TrainConfig
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 STUDY_CSV = Path(__file__).with_name("study_runs.csv")
 STUDY_MODELS = ("model1", "model2")
@@ -35,6 +37,8 @@ class StudyLogError(ValueError):
 @functools.cache
 def _frame() -> pd.DataFrame:
     """Read and check the study log once."""
+    import pandas as pd  # loaded only when a table is made (the CLI starts light)
+
     try:
         frame = pd.read_csv(STUDY_CSV)
     except (OSError, ValueError) as exc:

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as sp_stats
 
 STUDY_REFERENCE: dict[str, float] = {"model1": 0.91957, "model2": 0.92147}
 """Mean test accuracy over 10 runs per model, as the study reports it (SEED.md)."""
@@ -117,6 +116,8 @@ def _no_spread(arr: np.ndarray) -> bool:
 
 def welch_t_test(a: Sequence[float], b: Sequence[float]) -> WelchResult:
     """Run a two-sided Welch's t-test (unequal variances) on two groups, ignoring NaN."""
+    from scipy import stats as sp_stats  # loaded only for a test (the CLI starts light)
+
     xa, xb = _clean(a), _clean(b)
     n_a, n_b = int(xa.size), int(xb.size)
     mean_a = float(xa.mean()) if n_a else math.nan

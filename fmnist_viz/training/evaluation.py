@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-import pandas as pd
 
 from fmnist_viz import CLASS_NAMES, NUM_CLASSES
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EPSILON = 1e-7  # Keras' clipping for cross-entropy
 MISCLASSIFIED_COLUMNS = ("index", "true", "predicted", "confidence")
@@ -92,6 +94,8 @@ def most_confused_pairs(confusion: np.ndarray, k: int = 5) -> list[ConfusedPair]
 
 def pairs_frame(pairs: Sequence[ConfusedPair], names: Sequence[str] = CLASS_NAMES) -> pd.DataFrame:
     """Return confused pairs as a table with class names."""
+    import pandas as pd  # loaded only when a table is made (the CLI starts light)
+
     rows = [(names[p.true], names[p.predicted], p.count, p.share_of_true) for p in pairs]
     return pd.DataFrame(rows, columns=["true", "predicted", "count", "share_of_true"])
 

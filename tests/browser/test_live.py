@@ -74,10 +74,12 @@ def _drawn(page) -> list:
     )
 
 
-def _start(page, url: str, length: str) -> None:
-    """Start a Model 1 run of the given length on the Train page."""
+def _start(page, url: str, length: str, epochs: int | None = None) -> None:
+    """Start a Model 1 run of the given length on the Train page (`epochs` for "Custom")."""
     page.goto(f"{url}/train")
     page.get_by_text(length).first.click()
+    if epochs is not None:
+        page.get_by_label("Epochs (custom)").fill(str(epochs))
     page.get_by_role("button", name="Start training").click()
     page.get_by_text("Status:").first.wait_for(timeout=60_000)
 
@@ -154,7 +156,9 @@ def test_watch_the_quick_demo_learn_from_the_inside(tmp_path: Path, browser, sho
 def test_a_reload_keeps_stop_and_a_shared_link_does_not(tmp_path: Path, browser, shots) -> None:
     with serve_app(tmp_path / "runs") as url:
         mine = _page(browser)
-        _start(mine, url, "Study protocol")  # long enough to act while it runs
+        # 200 epochs: it cannot end before Stop, even on a loaded machine (the bundled sample's
+        # 10-epoch study protocol once finished before the click, so nothing was left to stop)
+        _start(mine, url, "Custom", epochs=200)
         mine.reload()
         mine.get_by_role("button", name="Stop Model 1").wait_for(timeout=30_000)  # still mine
         mine.goto(f"{url}/feature_maps")
@@ -168,8 +172,9 @@ def test_a_reload_keeps_stop_and_a_shared_link_does_not(tmp_path: Path, browser,
         assert _stop_buttons(theirs) == 0
         theirs.screenshot(path=shots / "live-4-visitor.png", full_page=True)
         assert _stop_buttons(mine) == 1
-        mine.get_by_role("button", name="Stop Model 1").click()
         run_json = next((tmp_path / "runs").glob("*/run.json"))
+        assert json.loads(run_json.read_text())["status"] == "running"
+        mine.get_by_role("button", name="Stop Model 1").click()
         wait_until(lambda: json.loads(run_json.read_text())["status"] == "stopped", 60, "stop")
 
 

@@ -93,6 +93,22 @@ def trained(tmp_path_factory: pytest.TempPathFactory):
 # ----------------------------------------------------------------------------- summary
 
 
+HEAVY_LIBRARIES = ("pandas", "scipy", "tensorflow", "keras", "plotly")
+
+
+def test_the_command_line_starts_light() -> None:
+    """Parsing a command and refusing bad settings load none of the heavy libraries: they come
+    with the commands that use them (a refused `train` answers in a fraction of a second)."""
+    probe = (
+        "import sys; from fmnist_viz.cli import commands; commands.build_parser(); "
+        f"print(' '.join(m for m in {HEAVY_LIBRARIES!r} if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.split() == []
+
+
 def test_summary_preset_json(tmp_path: Path) -> None:
     out = ok_json(cli(tmp_path, "summary", "--arch", "model1", "--json"))
     assert out["arch"] == "model1"
