@@ -46,15 +46,26 @@ from fmnist_viz.figures.maps import (
     layer_figure,
     vector_bar,
 )
+from fmnist_viz.figures.palette import (
+    CLASS_COLORS,
+    HIDDEN,
+    RUN_COLORS,
+    class_color,
+    run_color,
+)
 from fmnist_viz.figures.probabilities import probability_bars
 from fmnist_viz.figures.projector import for_projector
 from fmnist_viz.figures.relu import relu_pair, relu_share_bars
 
 __all__ = [
+    "CLASS_COLORS",
+    "HIDDEN",
+    "RUN_COLORS",
     "Points",
     "attribution_figure",
     "channel_detail",
     "channel_grid",
+    "class_color",
     "class_spread_figure",
     "confusion_heatmap",
     "conv_step_figure",
@@ -85,6 +96,7 @@ __all__ = [
     "probability_bars",
     "relu_pair",
     "relu_share_bars",
+    "run_color",
     "separability_by_epoch",
     "separability_line",
     "small_multiples",

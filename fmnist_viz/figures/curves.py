@@ -7,25 +7,23 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import plotly.colors as pc
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from fmnist_viz.figures.layout import rgba
+from fmnist_viz.figures.palette import HIDDEN, STUDY_COLORS, run_color
 from fmnist_viz.study import RunSeries, group_bands, group_names, study_bands
 
-PALETTE = pc.qualitative.Plotly
 CURVE_KINDS = ("accuracy", "loss")
 SPLITS = (("train", "training", "dash"), ("val", "validation", "solid"))
 BAND_ALPHA = 0.18
 RUN_OPACITY = 0.35
-STUDY_COLORS = ("#3a3a3a", "#9b9b9b")  # the study's logged runs: dark and light grey per model
 
 
 def group_colors(groups: Sequence[str]) -> dict[str, str]:
     """Return a colour per group (palette order of first appearance, cycling)."""
     unique = list(dict.fromkeys(groups))
-    return {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(unique)}
+    return {g: run_color(i) for i, g in enumerate(unique)}
 
 
 def _colors(series: Sequence[RunSeries], colors: dict[str, str] | None) -> dict[str, str]:
@@ -54,7 +52,7 @@ def band_trace(epochs: np.ndarray, mean: np.ndarray, std: np.ndarray, **style: A
         y=np.concatenate([mean + std, (mean - std)[::-1]]),
         fill="toself",
         mode="lines",
-        line={"width": 0},
+        line={"width": 0, "color": HIDDEN},  # edges never drawn (they read as other runs)
         hoverinfo="skip",
         showlegend=False,
         **style,
@@ -120,9 +118,9 @@ def _study_traces(series: Sequence[RunSeries], column: str, label: str, dash: st
     traces = []
     for i, (name, band) in enumerate(study_bands(series, column).items()):
         color = STUDY_COLORS[i % len(STUDY_COLORS)]
-        for trace in _group_traces(band, label, f"{name} (10 logged runs)", color, dash):
-            trace.line.width = 1.5
-            traces.append(trace)
+        band_polygon, mean = _group_traces(band, label, f"{name} (10 logged runs)", color, dash)
+        mean.line.width = 1.5  # only the mean line: the band's edges stay hidden
+        traces += [band_polygon, mean]
     return traces
 
 

@@ -19,9 +19,9 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from fmnist_viz import CLASS_NAMES
-from fmnist_viz.figures.layout import MARGIN, PRED_COLOR, title_dict
+from fmnist_viz.figures.layout import MARGIN, title_dict
+from fmnist_viz.figures.palette import PRED_COLOR, class_color
 
-CLASS_COLORS: tuple[str, ...] = tuple(pc.qualitative.T10)
 RIGHT = "circle"
 WRONG = "x"
 CHANCE_COLOR = "#999999"
@@ -59,11 +59,6 @@ class Points:
             f"{CLASS_NAMES[int(p)]} ({c:.0%})"
             for p, c in zip(self.predicted, self.confidence, strict=True)
         ]
-
-
-def class_color(label: int) -> str:
-    """The colour of a class in every embedding figure."""
-    return CLASS_COLORS[int(label) % len(CLASS_COLORS)]
 
 
 def _class_traces(points: Points, marker_size: int, hover: bool, **axes: Any) -> list[go.Scatter]:

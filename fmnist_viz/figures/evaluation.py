@@ -11,9 +11,10 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from fmnist_viz import CLASS_NAMES, NUM_CLASSES
+from fmnist_viz.figures.palette import RUN_COLORS
 from fmnist_viz.training import MISCLASSIFIED_COLUMNS, normalize_rows
 
-BAR_COLORS = ("#636EFA", "#EF553B")
+BAR_COLORS = RUN_COLORS[:2]  # this run, the other run
 TILE_PX = 150  # height of one gallery row in pixels
 
 

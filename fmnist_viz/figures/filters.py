@@ -11,7 +11,6 @@ import plotly.graph_objects as go
 from fmnist_viz import CLASS_NAMES
 from fmnist_viz.figures.layout import (
     MARGIN,
-    PRED_COLOR,
     image_axes,
     label_rows_for,
     label_trace,
@@ -19,6 +18,7 @@ from fmnist_viz.figures.layout import (
     tile_channels,
     title_dict,
 )
+from fmnist_viz.figures.palette import PRED_COLOR
 from fmnist_viz.inside import Field
 from fmnist_viz.seeing import SHOWN, ActMax, TopImages
 

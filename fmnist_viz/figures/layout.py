@@ -18,9 +18,6 @@ import plotly.graph_objects as go
 
 SEQUENTIAL = "Viridis"
 DIVERGING = "RdBu_r"
-PRED_COLOR = "#1f77b4"
-OTHER_COLOR = "#aec7e8"
-TRUE_COLOR = "#2ca02c"
 GRAY = [[0.0, "rgb(0,0,0)"], [1.0, "rgb(255,255,255)"]]  # pixel 0 black, 1 white
 PLOT_W_PX = 640  # the plot-area width heights are planned for (Streamlit stretches figures)
 MAX_HEIGHT_PX = 1000

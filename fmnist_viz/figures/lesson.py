@@ -25,7 +25,7 @@ from fmnist_viz.figures.layout import (
     title_dict,
     value_range,
 )
-from fmnist_viz.figures.live import TRAIN_COLOR, VAL_COLOR
+from fmnist_viz.figures.palette import TRAIN_COLOR, VAL_COLOR
 from fmnist_viz.inside import ConvStep, PoolStep
 from fmnist_viz.models import PRESETS
 from fmnist_viz.study import STUDY_MODELS, logged_mean, study_band

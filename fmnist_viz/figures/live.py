@@ -8,10 +8,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from fmnist_viz.figures.palette import TRAIN_COLOR, VAL_COLOR
 from fmnist_viz.training import EpochRecord
-
-TRAIN_COLOR = "#1f77b4"
-VAL_COLOR = "#d62728"
 
 
 def per_batch_values(running_means: Sequence[float], batches: Sequence[int]) -> np.ndarray:

@@ -8,7 +8,6 @@ import plotly.graph_objects as go
 
 from fmnist_viz.figures.layout import (
     MARGIN,
-    PRED_COLOR,
     color_args,
     image_axes,
     label_rows_for,
@@ -19,6 +18,7 @@ from fmnist_viz.figures.layout import (
     value_range,
     wrap_vector,
 )
+from fmnist_viz.figures.palette import PRED_COLOR
 
 
 def image_figure(img: np.ndarray, title: str = "Input image") -> go.Figure:

@@ -8,7 +8,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from fmnist_viz import CLASS_NAMES
-from fmnist_viz.figures.layout import OTHER_COLOR, PRED_COLOR, TRUE_COLOR, title_dict
+from fmnist_viz.figures.layout import title_dict
+from fmnist_viz.figures.palette import OTHER_COLOR, PRED_COLOR, TRUE_COLOR
 
 # The x range (probability 1 = 1.0) leaves room right of a bar near 100 % for its label; the
 # narrower the column the figure is drawn in, the more room its text needs.

@@ -11,8 +11,6 @@ import plotly.graph_objects as go
 from fmnist_viz.figures.layout import (
     DIVERGING,
     MARGIN,
-    OTHER_COLOR,
-    PRED_COLOR,
     SEQUENTIAL,
     colorbar,
     panel_axes,
@@ -20,6 +18,7 @@ from fmnist_viz.figures.layout import (
     title_dict,
     value_range,
 )
+from fmnist_viz.figures.palette import OTHER_COLOR, PRED_COLOR
 
 if TYPE_CHECKING:
     from fmnist_viz.inside import ReluStats

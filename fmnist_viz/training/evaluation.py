@@ -108,6 +108,8 @@ def misclassified(
     limit: int | None = 48,
 ) -> pd.DataFrame:
     """Return wrong predictions (index, true, predicted, confidence), most confident first."""
+    import pandas as pd  # loaded only when a table is made (the CLI starts light)
+
     predicted, labels = _check_predictions(probs, labels)
     mask = predicted != labels
     if true_class is not None:

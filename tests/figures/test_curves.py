@@ -6,8 +6,8 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from fmnist_viz.figures import gap_chart, group_colors, overlay_curves, small_multiples
-from fmnist_viz.figures.curves import PALETTE
+from fmnist_viz.figures import HIDDEN, gap_chart, group_colors, overlay_curves, small_multiples
+from fmnist_viz.figures import RUN_COLORS as PALETTE
 from fmnist_viz.study import load_series
 from tests.run_support import FIXTURE, GROUP_A, GROUP_B
 
@@ -211,3 +211,44 @@ def test_study_bands_only_for_protocol_groups_one_grey_per_model(compare_runs, s
     assert [t.name for t in gap.data if t.name.startswith("Study")][1] == (
         "Study Model 1 (10 logged runs) · gap (mean)"
     )
+
+
+def _edge_shows(width: float | None, color: str | None, fill: str) -> bool:
+    """True when a band's edge would be drawn in a colour other than its own fill."""
+    return width != 0 and color not in (HIDDEN, fill)
+
+
+def test_no_band_edge_is_drawn_in_another_colour(compare_runs, series) -> None:
+    """The study's bands once had their edges drawn in Plotly's red, orange and teal (no legend
+    explained them): every band edge is hidden, also on a projector."""
+    from fmnist_viz.figures import for_projector
+    from fmnist_viz.models import preset
+    from fmnist_viz.training import TrainConfig
+    from tests.run_support import add_run
+
+    store, _ = compare_runs
+    ids = list(series_ids(series))
+    for arch in ("model1", "model2"):
+        ids.append(add_run(store, arch, preset(arch), TrainConfig(seed=1), FIXTURE["a1"][4],
+                           "finished"))  # fmt: skip
+        store.update(ids[-1], data_source="Full dataset from /d (60,000 train / 10,000 test)")
+    protocol, _ = load_series(store, ids)
+    figures = [
+        overlay_curves(protocol, "accuracy", study=True),
+        overlay_curves(protocol, "loss", study=True),
+        gap_chart(protocol, study=True),
+    ]
+    for fig in [*figures, *(for_projector(f) for f in figures)]:
+        bands = [t for t in fig.data if t.fill == "toself"]
+        assert any(t.name.startswith("Study") for t in bands)
+        shown = [
+            (t.name, t.line.width, t.line.color)
+            for t in bands
+            if _edge_shows(t.line.width, t.line.color, t.fillcolor)
+        ]
+        assert shown == []
+
+
+def series_ids(series) -> list[str]:
+    """The run ids of loaded series."""
+    return [s.run_id for s in series]
