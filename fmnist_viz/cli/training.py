@@ -15,6 +15,7 @@ from typing import Any
 
 from fmnist_viz.cli.support import fmt, number, positive, print_json, run_row, whole
 from fmnist_viz.jobs import (
+    CLI_OWNER,
     CPUS_PER_JOB_ENV,
     EXECUTOR_ENV,
     EXECUTORS,
@@ -33,7 +34,6 @@ from fmnist_viz.training import (
     memory_limit_mb,
 )
 
-CLI_OWNER = "cli"  # the owner of the jobs a CLI process queues
 FIRST_SEED = 1000  # reproduce and sweep: seeds 1000, 1001, ... unless --seed says otherwise
 
 
