@@ -31,6 +31,7 @@ from fmnist_viz.training import TrainConfig, check_training, memory_limit_mb
 
 PAUSED = "The teacher has paused new trainings for now"
 WITHDRAWN = "Withdrawn before it started"
+ENDED_UNRECORDED = "The training ended without recording how (could its run folder be written?)"
 DURATIONS_CACHE_S = 30.0  # finished runs' durations are re-read this often at most
 
 
@@ -216,6 +217,8 @@ class JobManager:
         exc = future.exception()
         if exc is not None:
             self._mark(run_id, "failed", f"The training process ended abruptly: {exc}")
+        elif future.result() in ACTIVE:  # the worker could not write how it ended (disk full?)
+            self._mark(run_id, "failed", ENDED_UNRECORDED)
 
     def _mark(self, run_id: str, status: str, message: str) -> None:
         """Set an ended status the worker could not record itself (crash, cancellation)."""
@@ -307,11 +310,8 @@ class JobManager:
         return cached[1]
 
     def _load(self, run_id: str) -> RunInfo | None:
-        """The run's info, re-read only when its run.json was replaced since the last read.
-
-        Every write replaces run.json with a new file (atomic rename), so its inode and
-        modification time identify a version; a poll of many jobs then costs a stat each.
-        """
+        """The run's info, re-read only when run.json was replaced (every write is an atomic
+        rename: inode, time and size name a version), so a poll costs a stat per job."""
         try:
             st = (self.store.path(run_id) / RUN_FILE).stat()
         except (OSError, RunError):

@@ -57,6 +57,10 @@ def test_dispatch_only_into_free_slots(tmp_path: Path, executor, gate) -> None:
     assert executor.started == ids[:4]
     assert jm.view(ids[1]).status == "failed"
     assert "ended abruptly" in jm.view(ids[1]).error
+    jm.store.update(ids[2], status="running")
+    executor.finish(ids[2], "running")  # it could not record its end: not left running
+    assert jm.view(ids[2]).status == "failed" and "without recording" in jm.view(ids[2]).error
+    assert executor.started == ids
 
 
 def test_the_issues_scenario_on_the_manager(tmp_path: Path, executor, gate) -> None:
