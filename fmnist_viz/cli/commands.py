@@ -1,7 +1,8 @@
 """Command line: `fmnist-viz` (or `python -m fmnist_viz`) and its commands: summary, train,
 reproduce, sweep, export, runs and app.
 
-Bad arguments give a one-line error and exit code 2, never a traceback.
+Bad arguments give a one-line error and exit code 2, never a traceback; train, reproduce and
+sweep exit 1 when a run they started failed (each named on stderr with its reason).
 """
 
 from __future__ import annotations

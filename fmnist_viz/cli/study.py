@@ -22,6 +22,7 @@ from fmnist_viz.cli.training import (
     Job,
     arch_key,
     config_of,
+    failed_exit,
     prepare,
     run_jobs,
 )
@@ -87,7 +88,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         for a in args.arch
         for i in range(args.runs)
     ]
-    rows = [run_row(m) for m in run_jobs(args, ready, jobs)]
+    metas = run_jobs(args, ready, jobs)
+    rows = [run_row(m) for m in metas]
     table = {}
     for arch in args.arch:
         runs = [r for r, j in zip(rows, jobs, strict=True) if j.name.startswith(f"{arch} seed")]
@@ -112,9 +114,9 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         welch = {"a": a, "b": b, "t": w.t, "df": w.df, "p": w.p, "reading": w.reading(0.05, a, b)}
     if args.json:
         print_json({"groups": table, "welch": welch, "study_reference": STUDY_REFERENCE})
-        return 0
-    _print_reproduce(table, welch)
-    return 0
+    else:
+        _print_reproduce(table, welch)
+    return failed_exit(metas)
 
 
 def _print_reproduce(table: dict[str, Any], welch: dict[str, Any] | None) -> None:
@@ -176,7 +178,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         sweep["id"], ids = submit_sweep(jm, CLI_OWNER, points)
         return ids
 
-    run_jobs(args, ready, [], submit=submit)
+    metas = run_jobs(args, ready, [], submit=submit)
     table = sweep_table(sweep_runs(ready.store, sweep["id"]))
     if args.json:
         print_json({"sweep": sweep["id"], "configurations": table.to_dict(orient="records")})
@@ -184,7 +186,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         _print_sweep(sweep["id"], table)
     if args.csv:
         _write_csv(table, args.csv)
-    return 0
+    return failed_exit(metas)
 
 
 def check_csv_path(path: Path) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from fmnist_viz.cli.support import fmt, number, positive, print_json, run_row, whole
 from fmnist_viz.jobs import (
+    CLI_OWNER,
     CPUS_PER_JOB_ENV,
     EXECUTOR_ENV,
     EXECUTORS,
@@ -33,7 +34,6 @@ from fmnist_viz.training import (
     memory_limit_mb,
 )
 
-CLI_OWNER = "cli"  # the owner of the jobs a CLI process queues
 FIRST_SEED = 1000  # reproduce and sweep: seeds 1000, 1001, ... unless --seed says otherwise
 
 
@@ -181,7 +181,31 @@ def run_jobs(args: argparse.Namespace, ready: Prepared, jobs: Sequence[Job], sub
         wait_for_jobs(jm, CLI_OWNER, ids)
     finally:
         jm.shutdown(wait=True)
-    return [ready.store.load(i).meta for i in ids]
+    return [final_meta(ready.store.load(i)) for i in ids]
+
+
+def final_meta(info: Any) -> dict[str, Any]:
+    """A run's run.json as it ended, with the status the store reads (a run whose process
+    died is 'interrupted', a damaged one 'damaged' with the reason as its error)."""
+    meta = {**info.meta, "id": info.id, "status": info.status}
+    if info.damaged:
+        meta["error"] = info.damaged
+    return meta
+
+
+FAILED = ("failed", "interrupted", "damaged", "gone")  # a run that ended without a result
+
+
+def failed_exit(metas: Sequence[dict[str, Any]]) -> int:
+    """The exit code of a training command: 1 when a run it started failed (each one named on
+    stderr with its reason), else 0."""
+    failed = [m for m in metas if m.get("status") in FAILED or m.get("status") is None]
+    for m in failed:
+        why = m.get("error") or "no reason recorded"
+        print(
+            f"error: run {m.get('id')} ({m.get('name')}) {m.get('status')}: {why}", file=sys.stderr
+        )
+    return 1 if failed else 0
 
 
 # ---------------------------------------------------------------- train
@@ -192,10 +216,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     ready = prepare(args, [args.arch], [args.seed])
     spec = ready.specs[args.arch]
     job = Job(spec, config_of(args, args.seed), args.name, arch_key(args.arch, spec))
-    row = run_row(run_jobs(args, ready, [job])[0])
+    metas = run_jobs(args, ready, [job])
+    row = run_row(metas[0])
     if args.json:
         print_json(row)
-        return 0
+        return failed_exit(metas)
     print(f"run {row['id']} ({row['status']})  data: {row['data_source']}")
     if row["error"]:
         print(f"  {row['error']}")
@@ -203,4 +228,4 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"  best val accuracy    {fmt(row['best_val_accuracy'])} (epoch {row['best_epoch']})")
     print(f"  final train accuracy {fmt(row['final_train_accuracy'])}")
     print(f"  seconds per epoch    {fmt(row['seconds_per_epoch'], 1)}")
-    return 0
+    return failed_exit(metas)

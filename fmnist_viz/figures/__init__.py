@@ -2,10 +2,12 @@
 styling (`layout`), feature maps (`maps`), kernels, ReLU, dropout, the prediction
 (`probabilities`), learning curves (`curves`, `live`), evaluation, attribution, filters
 (`filters`: one filter, `layer_filters`: every filter of a layer), embeddings, the Lesson's
-figures (`lesson`), and any of them restyled for a projector (`projector`).
+figures (`lesson`), the Class board's scatter (`board`), and any of them restyled for a projector
+(`projector`).
 """
 
 from fmnist_viz.figures.attribution import attribution_figure, map_range, methods_panel
+from fmnist_viz.figures.board import accuracy_vs_params
 from fmnist_viz.figures.curves import gap_chart, group_colors, overlay_curves, small_multiples
 from fmnist_viz.figures.dropout import dropout_triplet
 from fmnist_viz.figures.embeddings import (
@@ -62,6 +64,7 @@ __all__ = [
     "HIDDEN",
     "RUN_COLORS",
     "Points",
+    "accuracy_vs_params",
     "attribution_figure",
     "channel_detail",
     "channel_grid",

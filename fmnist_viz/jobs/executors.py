@@ -64,6 +64,11 @@ class JobExecutor(ABC):
     def shutdown(self, wait: bool = False) -> None:
         """Withdraw queued jobs and release the workers."""
 
+    def slots(self) -> int:
+        """Jobs it runs at once: the job manager hands it a job only while fewer run (it
+        keeps the others in its fair queue). One unless an executor knows better."""
+        return 1
+
     @abstractmethod
     def describe(self) -> str:
         """One line saying where jobs run (for logs and the CLI)."""
@@ -117,6 +122,10 @@ class LocalExecutor(JobExecutor):
             with self._lock:
                 if self._pool is pool:
                     self._pool = None
+
+    def slots(self) -> int:
+        """The pool's worker processes."""
+        return self.max_parallel
 
     def withdraw(self, future: Future) -> bool:
         """Cancel a job still waiting in the pool's queue."""

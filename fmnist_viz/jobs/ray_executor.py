@@ -2,9 +2,10 @@
 
 Each job is one task (`max_calls=1`: a fresh worker process, so TensorFlow's thread counts can
 be set from the task's CPUs before it starts; `max_retries=0`: a job whose worker dies is
-failed, not silently restarted). Ray queues what does not fit. A task writes only to its run
-folder, so every node must see the runs folder at the same path (a shared filesystem): that is
-checked, once per folder, before the first job is submitted.
+failed, not silently restarted). The job manager hands over a job only when a slot is free
+(`slots`: the alive nodes' CPUs per job), so its fair queue decides the order, not Ray's.
+A task writes only to its run folder, so every node must see the runs folder at the same path
+(a shared filesystem): that is checked, once per folder, before the first job is submitted.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 import uuid
 from concurrent.futures import Future
 from pathlib import Path
@@ -23,6 +25,7 @@ from fmnist_viz.runs import write_bytes_atomic
 RAY_MISSING = "Ray is not installed: pip install ray (or run on the local executor, the default)"
 PROBE_TIMEOUT_S = 120.0  # a node that cannot run a zero-CPU task in this time is unusable
 PROBE_PREFIX = ".executor-probe-"
+SLOTS_CACHE_S = 5.0  # how long the cluster's count of training slots is trusted
 
 
 def import_ray() -> Any:
@@ -57,7 +60,7 @@ def probe_task(root: str, name: str, token: str) -> tuple[str, str | None]:
 
 
 class RayExecutor(JobExecutor):
-    """Jobs as Ray tasks of `cpus_per_job` CPUs each (Ray's scheduler queues the rest)."""
+    """Jobs as Ray tasks of `cpus_per_job` CPUs each, handed over while a slot is free."""
 
     name = "ray"
 
@@ -74,6 +77,7 @@ class RayExecutor(JobExecutor):
         self._lock = threading.Lock()
         self._refs: dict[Future, Any] = {}
         self._checked: set[str] = set()
+        self._slots: tuple[float, int] | None = None  # (when asked, trainings at once)
 
     def _start(self, address: str | None, num_cpus: int | None) -> None:
         """Connect to the cluster at address, or start a local Ray (ExecutorError if neither)."""
@@ -152,6 +156,21 @@ class RayExecutor(JobExecutor):
                 "see it: a cluster needs the runs folder on a shared filesystem (e.g. NFS), "
                 "at the same path on every node."
             )
+
+    def slots(self) -> int:
+        """Trainings the cluster runs at once: per alive node, its CPUs // CPUs per job
+        (a task runs on one node); at least 1. Asked again after SLOTS_CACHE_S seconds."""
+        now = time.monotonic()
+        cached = self._slots
+        if cached is not None and now - cached[0] < SLOTS_CACHE_S:
+            return cached[1]
+        try:
+            nodes = self._nodes()
+        except Exception:  # a cluster that does not answer: keep the last count
+            return cached[1] if cached is not None else 1
+        count = sum(int(n["Resources"].get("CPU", 0)) // self.cpus_per_job for n in nodes)
+        self._slots = (now, max(1, count))
+        return self._slots[1]
 
     # ------------------------------------------------------------ jobs
 

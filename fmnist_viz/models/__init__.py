@@ -1,10 +1,11 @@
 """Declarative CNN specs: the format and its limits (`spec`), the study's presets (`presets`),
-validation with shapes and parameter counts in pure Python (`validation`), the Keras build
-(`build`), and specs in and out: a preset or a JSON file by name, an upload, normalised JSON
-(`spec_files`).
+validation with shapes and parameter counts in pure Python (`validation`), a model in one line
+(`notation`), the Keras build (`build`), and specs in and out: a preset or a JSON file by name,
+an upload, normalised JSON (`spec_files`).
 """
 
 from fmnist_viz.models.build import build_model, model_name
+from fmnist_viz.models.notation import layer_token, one_line
 from fmnist_viz.models.presets import PRESETS, preset
 from fmnist_viz.models.spec import (
     ACTIVATIONS,
@@ -56,11 +57,13 @@ __all__ = [
     "build_model",
     "check_spec",
     "import_spec",
+    "layer_token",
     "load_spec",
     "model_name",
     "new_layer",
     "next_layer_name",
     "normalize",
+    "one_line",
     "output_size",
     "preset",
     "settings",

@@ -1,9 +1,22 @@
 """Runs side by side: which runs are one configuration (`configurations`), runs grouped and
 compared (`compare`), the written study's logged runs as the reference (`reference`), Welch's
 test and bands (`stats`), more seeds of a configuration (`repeats`), grids of settings
-(`sweep`), and the dropout study (`dropout_study`).
+(`sweep`), the dropout study (`dropout_study`), and the Class board (`board`).
 """
 
+from fmnist_viz.study.board import (
+    BOARD_COLUMNS,
+    BoardRow,
+    ReferencePoint,
+    board_frame,
+    board_row,
+    board_rows,
+    front_rows,
+    pareto_front,
+    plotted_rows,
+    reference_points,
+    split_by_challenge,
+)
 from fmnist_viz.study.compare import (
     RunSeries,
     finished_only,
@@ -45,16 +58,23 @@ from fmnist_viz.study.sweep import (
 )
 
 __all__ = [
+    "BOARD_COLUMNS",
     "MAX_REPEATS",
     "MAX_SWEEP_RUNS",
     "STUDY_COLUMNS",
     "STUDY_MODELS",
     "STUDY_REFERENCE",
     "TRAINING_KEYS",
+    "BoardRow",
+    "ReferencePoint",
     "RunSeries",
     "SweepError",
     "SweepPoint",
+    "board_frame",
+    "board_row",
+    "board_rows",
     "finished_only",
+    "front_rows",
     "group_bands",
     "group_names",
     "group_table",
@@ -64,12 +84,16 @@ __all__ = [
     "matches_protocol",
     "new_sweep_id",
     "next_free_seed",
+    "pareto_front",
     "parse_axes",
     "plan_sweep",
+    "plotted_rows",
     "queue_repeats",
+    "reference_points",
     "run_table",
     "run_table_csv",
     "sample_stats",
+    "split_by_challenge",
     "study_band",
     "study_bands",
     "study_references",

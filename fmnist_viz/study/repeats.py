@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from fmnist_viz.jobs import QueueError
 from fmnist_viz.runs import RunError, RunInfo, RunStore
 from fmnist_viz.study.configurations import config_key
 from fmnist_viz.training import TrainConfig, is_int
@@ -52,10 +53,14 @@ def queue_repeats(jm: JobManager, owner: str, run_id: str, n: int) -> list[str]:
     """Queue n more runs of run_id's configuration for owner; returns the new run ids.
 
     RunError when the template run cannot be read, ConfigError for settings that no longer
-    validate, ValueError for n outside 1..MAX_REPEATS.
+    validate, ValueError for n outside 1..MAX_REPEATS, QueueError (before any is queued) when
+    the owner may not queue n more.
     """
     if not is_int(n) or not 1 <= n <= MAX_REPEATS:
         raise ValueError(f"Repeat 1 to {MAX_REPEATS} runs at a time")
+    problem = jm.submit_problem(owner, n)
+    if problem:
+        raise QueueError(problem)
     info = jm.store.load(run_id)
     if info.damaged:
         raise RunError(f"Run {run_id} is damaged: {info.damaged}")

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from fmnist_viz.jobs import QueueError
 from fmnist_viz.models import DEFAULTS, INT_FIELDS, TYPE_LABELS, SpecError, check_spec
 from fmnist_viz.runs import RunStore
 from fmnist_viz.training import SEED_MAX, ConfigError, TrainConfig, check_training, is_int
@@ -259,7 +260,11 @@ def new_sweep_id() -> str:
 def submit_sweep(
     jm: JobManager, owner: str, points: Sequence[SweepPoint], sweep_id: str | None = None
 ) -> tuple[str, list[str]]:
-    """Queue every run of a planned sweep for owner; returns (sweep id, run ids)."""
+    """Queue every run of a planned sweep for owner; returns (sweep id, run ids).
+    QueueError before any run is queued when the owner may not queue them all."""
+    problem = jm.submit_problem(owner, len(points))
+    if problem:
+        raise QueueError(problem)
     sweep_id = sweep_id or new_sweep_id()
     ids = []
     for p in points:

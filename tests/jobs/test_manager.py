@@ -42,11 +42,12 @@ def _wait(jm: JobManager, run_ids: list[str], timeout: float = 120) -> None:
 
 @pytest.fixture(scope="module")
 def manager(tmp_path_factory: pytest.TempPathFactory):
-    """One single-worker manager for the module (worker start-up costs seconds)."""
+    """One single-worker manager for the module (worker start-up costs seconds); five active
+    jobs per owner (the limit itself is tested in test_fair_dispatch.py)."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("FMNIST_OFFLINE", "1")  # the spawned workers inherit it
         store = RunStore(tmp_path_factory.mktemp("jobs"))
-        jm = JobManager(store, max_parallel=1, data_dir=str(SAMPLE))
+        jm = JobManager(store, max_parallel=1, data_dir=str(SAMPLE), max_per_owner=5)
         yield jm
         jm.shutdown(wait=True)
 

@@ -1,7 +1,7 @@
 """The Ray executor on a real local Ray cluster (2 CPUs, started once per test session): jobs
-run to the end in Ray workers, Stop works while running (STOP file) and while queued
-(ray.cancel), a killed worker fails its run with the reason, and an unusable runs folder is
-refused before any job is queued."""
+run to the end in Ray workers, the manager hands Ray only as many jobs as it has slots (and
+withdraws a waiting one itself), Stop works while running (STOP file), a killed worker fails its
+run with the reason, and an unusable runs folder is refused before any job is queued."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from fmnist_viz.jobs import ExecutorError, JobManager, RayExecutor
+from fmnist_viz.jobs import WITHDRAWN, ExecutorError, JobManager, RayExecutor
 from fmnist_viz.jobs.ray_executor import PROBE_PREFIX
 from fmnist_viz.runs import RunStore
 from fmnist_viz.training import TrainConfig
@@ -39,7 +39,9 @@ def manager(ray_cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("FMNIST_OFFLINE", "1")
     executor = RayExecutor(cpus_per_job=1)
     assert not executor.owns_ray  # the session's cluster is reused, never shut down here
-    jm = JobManager(RunStore(tmp_path / "runs"), data_dir=str(SAMPLE), executor=executor)
+    jm = JobManager(
+        RunStore(tmp_path / "runs"), data_dir=str(SAMPLE), executor=executor, max_per_owner=5
+    )
     yield jm
     jm.shutdown()
     wait_until(lambda: all(not v.active for v in jm.jobs(OWNER)), 120, "the jobs to end")
@@ -69,12 +71,14 @@ def test_stop_running_and_queued_and_a_killed_worker(manager: JobManager) -> Non
     wait_until(
         lambda: all(manager.store.progress(i) for i in (first, second)), 120, "two jobs training"
     )
-    assert _status(manager, queued) == "queued"  # 2 CPUs, 1 per job: Ray holds the third back
+    assert _status(manager, queued) == "queued"  # 2 CPUs, 1 per job: the third waits
+    assert manager.executor.slots() == 2
+    assert manager.view(queued).queue_position == 1  # in the manager's queue, not Ray's
 
-    assert manager.stop(OWNER, queued)  # withdrawn with ray.cancel: it never starts
-    wait_until(lambda: _status(manager, queued) == "stopped", 60, "the queued job withdrawn")
+    assert manager.stop(OWNER, queued)  # withdrawn from the manager's queue: it never starts
+    assert _status(manager, queued) == "stopped"
     meta = manager.store.load(queued).meta
-    assert meta["error"] == "Stopped before it started" and "started" not in meta
+    assert meta["error"] == WITHDRAWN and "started" not in meta
 
     assert manager.stop(OWNER, first)  # the STOP file: it ends after the current batch
     wait_until(lambda: _status(manager, first) == "stopped", 60, "the running job stopped")

@@ -31,6 +31,10 @@ class RecordingJobs:
         self.submitted.append({"owner": owner, "config": config, "name": name, "arch": arch})
         return self.store.create(spec, config, name=name, arch=arch).id
 
+    def submit_problem(self, owner: str, count: int = 1) -> str | None:
+        """No limit here (the queue's limit is tested in tests/jobs/test_fair_dispatch.py)."""
+        return None
+
 
 @pytest.fixture
 def store(tmp_path: Path) -> RunStore:

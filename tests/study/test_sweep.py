@@ -121,6 +121,10 @@ class _Recorder:
                            "arch": arch, "extra": extra})  # fmt: skip
         return f"run{len(self.calls)}"
 
+    def submit_problem(self, owner: str, count: int = 1) -> str | None:
+        """No limit here (the queue's limit is tested in tests/jobs/test_fair_dispatch.py)."""
+        return None
+
 
 def test_submit_marks_every_run_with_the_sweep() -> None:
     points = plan_sweep(SPECS, parse_axes(["dropout1.rate=0.2,0.4"]), TrainConfig(), 1, 5)
