@@ -12,14 +12,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from fmnist_viz.jobs import ClassSettings
 from fmnist_viz.models import SpecError, check_spec, one_line, preset
 from fmnist_viz.runs import RunInfo
 from fmnist_viz.study.reference import STUDY_MODELS, logged_mean
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 BOARD_COLUMNS = (
     "Nickname",
@@ -30,6 +31,7 @@ BOARD_COLUMNS = (
     "Train − test gap",
     "Seconds per epoch",
 )  # the board table's columns, in order
+
 NO_NICKNAME = "anonymous"
 REFERENCE_TITLES = {"model1": "Model 1 (study)", "model2": "Model 2 (study)"}
 
@@ -158,6 +160,8 @@ def reference_points() -> list[ReferencePoint]:
 
 def board_frame(rows: Sequence[BoardRow]) -> pd.DataFrame:
     """The board table (BOARD_COLUMNS, indexed by run id) for a sortable table widget."""
+    import pandas as pd  # loaded only when a table is made (the CLI starts light)
+
     records = [
         (r.nickname, r.name, r.architecture, r.params, r.test_accuracy, r.gap, r.seconds_per_epoch)
         for r in rows
