@@ -1,0 +1,110 @@
+"""Stop is never lost (#19): ten runs stopped one after another from the sidebar while four
+other sessions poll live views of the training run; every run reaches "stopped" within 3 s of
+the click. The latencies are printed and saved (stop.json in the screenshot folder).
+
+Needs Debian's Chromium (/usr/bin/chromium) and the playwright package; skipped otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    playwright_or_skip,
+    screenshot_folder,
+    serve_app,
+)
+from tests.run_support import wait_until
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+playwright_api = playwright_or_skip()
+
+RUNS = 10
+WATCHERS = 4
+STOP_BUDGET_S = 3.0  # the issue's promise: stopped within 3 s of the click
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _page(browser):
+    """A new browser context (its own cookies: another person) and page."""
+    return browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+
+
+def _status(run_json: Path) -> str:
+    """The run's status as its run.json says now ('' while it cannot be read)."""
+    try:
+        return json.loads(run_json.read_text()).get("status", "")
+    except (OSError, ValueError):
+        return ""
+
+
+def _start(page, url: str, name: str) -> None:
+    """Start a long Model 1 run (200 epochs: it cannot end by itself during the test)."""
+    page.goto(f"{url}/train")
+    page.get_by_text("Custom").first.click()
+    page.get_by_label("Epochs (custom)").fill("200")
+    page.get_by_label("Run name").fill(name)
+    page.get_by_role("button", name="Start training").click()
+
+
+def _new_run(runs: Path, before: set[Path]) -> Path:
+    """The run.json of the run that appeared after `before` was listed."""
+    (run_json,) = wait_until(lambda: set(runs.glob("*/run.json")) - before, 60, "the new run")
+    return run_json
+
+
+def _stop_one(page, url: str, runs: Path, name: str, watchers: list) -> float:
+    """Start a run, wait until it trains, click its Stop; seconds until run.json says stopped.
+    The watchers open Feature maps on the training run first (they follow it live)."""
+    before = set(runs.glob("*/run.json"))
+    _start(page, url, name)
+    run_json = _new_run(runs, before)
+    wait_until(lambda: _status(run_json) == "running", 120, f"{name} to start")
+    for watcher in watchers:
+        watcher.goto(f"{url}/feature_maps")
+    for watcher in watchers:
+        watcher.get_by_text("conv1 (Conv2D)").first.wait_for(timeout=120_000)
+    stop = page.locator('[data-testid="stSidebar"] button', has_text=f"Stop {name}").first
+    stop.wait_for(timeout=60_000)
+    t0 = time.monotonic()
+    stop.click()
+    try:
+        wait_until(lambda: _status(run_json) == "stopped", STOP_BUDGET_S, f"{name} to stop")
+    finally:
+        seconds = round(time.monotonic() - t0, 2)
+        print(f"{name}: stopped {seconds} s after the click")
+    return seconds
+
+
+def test_ten_stops_in_a_row_each_within_3_s_while_four_sessions_poll(
+    tmp_path: Path, browser
+) -> None:
+    runs = tmp_path / "runs"
+    with serve_app(runs) as url:
+        mine = _page(browser)
+        watchers = [_page(browser) for _ in range(WATCHERS)]
+        latencies = []
+        for i in range(RUNS):
+            # the watchers open the first run's maps and keep polling from there on
+            opening = watchers if i == 0 else []
+            latencies.append(_stop_one(mine, url, runs, f"stop me {i + 1}", opening))
+            assert not mine.locator('[data-testid="stException"]').count()
+        for watcher in watchers:
+            assert not watcher.locator('[data-testid="stException"]').count()
+    print(json.dumps({"stop latencies (s)": latencies}))
+    (screenshot_folder() / "stop.json").write_text(json.dumps(latencies))
+    assert len(latencies) == RUNS and max(latencies) <= STOP_BUDGET_S
