@@ -31,6 +31,7 @@ from fmnist_viz.jobs.queue import (
 from fmnist_viz.jobs.ray_executor import RayExecutor, import_ray
 from fmnist_viz.jobs.teacher import TEACHER_KEY_ENV, RightsError, TeacherGate, TeacherPass
 from fmnist_viz.jobs.watch import wait_for_jobs
+from fmnist_viz.jobs.worker import WORKER_NICE_ENV, worker_nice
 
 __all__ = [
     "CLASS_FILE",
@@ -46,6 +47,7 @@ __all__ = [
     "RAY_ADDRESS_ENV",
     "TEACHER_KEY_ENV",
     "WITHDRAWN",
+    "WORKER_NICE_ENV",
     "Challenge",
     "ClassSettings",
     "Classroom",
@@ -72,4 +74,5 @@ __all__ = [
     "place_text",
     "start_estimates",
     "wait_for_jobs",
+    "worker_nice",
 ]

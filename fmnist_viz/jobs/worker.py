@@ -14,12 +14,36 @@ from typing import Any
 from fmnist_viz.runs import RunRecorder, RunStore
 from fmnist_viz.training import Observer, TrainConfig
 
+WORKER_NICE_ENV = "FMNIST_WORKER_NICE"
+DEFAULT_WORKER_NICE = 10  # trainings yield the CPU to the app's server (pages first)
+NICE_MAX = 19
+
+
+def worker_nice() -> int:
+    """The niceness workers run at: FMNIST_WORKER_NICE (0–19), else DEFAULT_WORKER_NICE."""
+    raw = os.environ.get(WORKER_NICE_ENV, "").strip()
+    if not raw.isdigit():
+        return DEFAULT_WORKER_NICE
+    return min(int(raw), NICE_MAX)
+
+
+def lower_priority(nice: int) -> int:
+    """Run this process at niceness `nice` at least (never raised back: a reused Ray worker
+    keeps its level); returns the niceness now."""
+    current = os.getpriority(os.PRIO_PROCESS, 0)
+    if current < nice:
+        os.setpriority(os.PRIO_PROCESS, 0, nice)
+    return os.getpriority(os.PRIO_PROCESS, 0)
+
 
 def init_worker(threads: int | None) -> None:
-    """Runs once in each worker process: quiet TensorFlow, share the cores fairly, and ignore
-    Ctrl-C (a terminal sends it to the whole process group): a worker stops through its run's
-    STOP file, which keeps the best weights and records the run as stopped."""
+    """Runs once in each worker process: quiet TensorFlow, share the cores fairly, run below the
+    server's priority (on a shared machine a page must not wait for a training: the scheduler
+    gives a training what the server leaves), and ignore Ctrl-C (a terminal sends it to the whole
+    process group): a worker stops through its run's STOP file, which keeps the best weights and
+    records the run as stopped. Niceness changes no number a training computes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    lower_priority(worker_nice())
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if threads:
         import tensorflow as tf
