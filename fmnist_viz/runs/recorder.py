@@ -97,13 +97,17 @@ class RunRecorder(Observer):
         )
 
     def on_start(self, info: StartInfo) -> None:
-        """Record the seed, the sizes of the split and TensorFlow's thread count (0: its
-        default, every CPU)."""
+        """Record the seed, the sizes of the split, the pacing (batches per call, between
+        states), the precision and TensorFlow's thread counts (0: its default, every CPU)."""
         import tensorflow as tf  # already loaded: the model is built
 
         self.store.update(
             self.run_id,
             tf_threads=tf.config.threading.get_intra_op_parallelism_threads(),
+            tf_inter_op_threads=tf.config.threading.get_inter_op_parallelism_threads(),
+            steps_per_call=info.steps_per_call,
+            state_every=info.state_every,
+            precision=info.precision,
             seed=info.seed,
             steps_per_epoch=info.steps_per_epoch,
             n_train=info.n_train,

@@ -26,6 +26,9 @@ class StartInfo:
     n_test: int
     seed: int
     notes: tuple[str, ...]
+    steps_per_call: int = 1  # batches per call into TensorFlow (progress comes once per call)
+    state_every: int = 0  # batches between two saved states within an epoch (0: none)
+    precision: str = "float32"
 
 
 @dataclass(frozen=True)
