@@ -1,9 +1,9 @@
 """Recording a training into its run folder as it happens (an Observer of `training.train`).
 
-Per batch: batches.csv (appended, flushed about twice a second) and progress.json. Per state
-(see `states.py`): a state file and live.npz. Per epoch: history.csv, run.json's summary
-fields, model.keras when validation loss improved, and TensorBoard scalars. At the end: test
-metrics, predictions and the final status.
+Per call of batches (see `training.pacing`): a row of batches.csv (appended, flushed about
+twice a second) and progress.json. Per state (see `states.py`): a state file and live.npz.
+Per epoch: history.csv, run.json's summary fields, model.keras when validation loss improved,
+and TensorBoard scalars. At the end: test metrics, predictions and the final status.
 Every file but the append-only batches.csv is replaced atomically.
 """
 
