@@ -65,6 +65,14 @@ def sample_floats(shapes: Iterable[Sequence[int]]) -> int:
     return math.prod(IMAGE_SHAPE) + sum(math.prod(shape) for shape in shapes)
 
 
+def training_flops(rows: Iterable[Any]) -> float:
+    """Floating-point operations to train on one image (forward and backward, about 3 times
+    the forward pass), from a spec summary's rows: each weight is one multiply-add per
+    output position of its layer (Model 1: about 16 million)."""
+    forward = sum(2 * row.params * math.prod(row.output_shape[:-1]) for row in rows)
+    return 3.0 * forward
+
+
 def training_mb(
     shapes: Iterable[Sequence[int]], params: int, batch_size: int, precision: str = "float32"
 ) -> float:

@@ -61,9 +61,15 @@ class TrainConfig:
     steps_per_call: int | None = None  # batches per call into TensorFlow; None: see pacing.py
     precision: str = "float32"  # or "bfloat16": the opt-in fast mode (see precision.py)
 
-    def pacing(self, steps_per_epoch: int) -> Pacing:
+    def pacing(self, steps_per_epoch: int, flops_per_sample: float = 0.0) -> Pacing:
         """Batches per call and between two saved states within an epoch (see pacing.py)."""
-        return plan_pacing(steps_per_epoch, self.batch_size, self.steps_per_call, self.state_every)
+        return plan_pacing(
+            steps_per_epoch,
+            self.batch_size,
+            self.steps_per_call,
+            self.state_every,
+            flops_per_sample,
+        )
 
     def state_interval(self, steps_per_epoch: int) -> int:
         """Batches between two saved states within an epoch (0: epoch ends only)."""

@@ -6,7 +6,9 @@ gives the same numbers bit for bit. Callbacks then see one begin and one end per
 what the live views need is planned here in whole calls:
 
 - progress after every call: a call holds at most SAMPLES_PER_CALL images (8 batches of 64,
-  about 0.1-0.2 s for the presets on 2 cores), well within the 0.5 s progress cadence;
+  about 0.1-0.2 s for the presets on 2 cores), and a heavier model gets fewer batches per
+  call (by its FLOPs per image) so that a call stays within about 0.25 s: progress at least
+  every 0.5 s;
 - a state exactly every K batches: K is a multiple of n (the default quarter epoch is
   rounded up to one, and n is at most a quarter epoch; an explicit --state-every K keeps K
   and n becomes a divisor of K); the study's protocol: 8 per call, a state every 216
@@ -22,6 +24,8 @@ from dataclasses import dataclass
 STATES_PER_EPOCH = 4  # default: a state every quarter epoch, rounded up to whole calls
 # (the quick demo saves 13)
 
+CALL_SECONDS = 0.25  # a call should take at most about this long (progress every 0.5 s)
+ASSUMED_FLOPS = 40e9  # a cautious training rate of 2 cores (Model 1 runs at about 68 GFLOP/s)
 SAMPLES_PER_CALL = 512  # the default: batches per call so that a call holds about this many images
 DEFAULT_MAX_STEPS = 16  # ... but at most this many
 
@@ -49,13 +53,21 @@ def plan_pacing(
     batch_size: int,
     steps_per_call: int | None = None,
     state_every: int | None = None,
+    flops_per_sample: float = 0.0,
 ) -> Pacing:
     """The calls and states of a training: see the module docstring.
 
-    steps_per_call None: the default for the batch size. state_every None: a quarter epoch
-    rounded up to a whole number of calls; 0: epoch ends only; K: exactly every K batches.
+    steps_per_call None: the default for the batch size, fewer for a heavy model (its
+    training FLOPs per image, when given) so that a call stays within CALL_SECONDS.
+    state_every None: a quarter epoch rounded up to a whole number of calls; 0: epoch ends
+    only; K: exactly every K batches.
     """
-    n = steps_per_call if steps_per_call is not None else default_steps_per_call(batch_size)
+    n = steps_per_call
+    if n is None:
+        n = default_steps_per_call(batch_size)
+        if flops_per_sample > 0:
+            calls = CALL_SECONDS * ASSUMED_FLOPS / (flops_per_sample * max(1, batch_size))
+            n = max(1, min(n, int(calls)))
     n = max(1, min(n, steps_per_epoch))
     if state_every is None:
         quarter = max(1, math.ceil(steps_per_epoch / STATES_PER_EPOCH))

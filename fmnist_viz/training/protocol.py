@@ -18,7 +18,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from fmnist_viz import NUM_CLASSES
-from fmnist_viz.training.budget import check_training, inference_batch, sample_floats
+from fmnist_viz.training.budget import (
+    check_training,
+    inference_batch,
+    sample_floats,
+    training_flops,
+)
 from fmnist_viz.training.callback import live_callback_class
 from fmnist_viz.training.config import PrecisionError, TrainConfig
 from fmnist_viz.training.evaluation import TestMetrics, evaluate_probabilities
@@ -172,14 +177,15 @@ def train(
     if problem:
         raise PrecisionError(problem)
     check_training(spec, config.batch_size, memory_limit_mb, config.precision)
-    shapes = [row.output_shape for row in check_spec(spec).rows]
+    rows = check_spec(spec).rows
+    shapes = [row.output_shape for row in rows]
     test_batch = inference_batch(sample_floats(shapes), TEST_BATCH, memory_limit_mb)
     seed = config.seed if config.seed is not None else int(np.random.default_rng().integers(2**31))
     keras.backend.clear_session()
     seed_everything(seed)
     split = protocol_split(data, config)
     steps = math.ceil(len(split.x_train) / config.batch_size)
-    pacing = config.pacing(steps)
+    pacing = config.pacing(steps, training_flops(rows))
     with precision_policy(config.precision):
         model = build_model(spec, float32_output=config.precision != "float32")
         compile_model(model, config, pacing.steps_per_call)

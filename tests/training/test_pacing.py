@@ -32,6 +32,18 @@ def test_plan_pacing(steps, batch, per_call, every, expected) -> None:
     assert expected.state_every % expected.steps_per_call == 0
 
 
+def test_a_heavy_model_gets_fewer_batches_per_call() -> None:
+    from fmnist_viz.models import check_spec, preset
+    from fmnist_viz.training.budget import training_flops
+
+    flops = training_flops(check_spec(preset("model1")).rows)
+    assert 15e6 < flops < 17e6  # about 16 MFLOP per training image
+    assert plan_pacing(860, 64, flops_per_sample=flops) == Pacing(8, 216)
+    assert plan_pacing(860, 64, flops_per_sample=4 * flops) == Pacing(2, 216)
+    assert plan_pacing(860, 64, flops_per_sample=100 * flops) == Pacing(1, 215)
+    assert plan_pacing(860, 64, 8, flops_per_sample=100 * flops) == Pacing(8, 216)  # asked for
+
+
 def test_steps_per_call_is_checked() -> None:
     with pytest.raises(ConfigError, match="steps per call"):
         TrainConfig(steps_per_call=0).check()
