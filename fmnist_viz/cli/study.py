@@ -10,12 +10,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from fmnist_viz.cli.support import UsageError, fmt, print_json, run_row
+from fmnist_viz.cli.support import UsageError, fmt, print_json, run_row, wall_line, wall_time
 from fmnist_viz.cli.training import (
     CLI_OWNER,
     FIRST_SEED,
@@ -66,7 +67,9 @@ def _versus_study(arch: str, ours: list[float], comparable: bool) -> dict[str, A
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
-    """The study's experiment: N seeded runs per architecture, a table and Welch's tests."""
+    """The study's experiment: N seeded runs per architecture, a table and Welch's tests;
+    at the end the wall time and runs per hour."""
+    start = time.monotonic()
     base = args.seed if args.seed is not None else FIRST_SEED
     ready = prepare(args, args.arch, [base, base + args.runs - 1])  # every seed must be valid
     source = ready.data.describe()
@@ -112,10 +115,20 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
             [r["test_accuracy"] for r in table[b]["runs"]],
         )
         welch = {"a": a, "b": b, "t": w.t, "df": w.df, "p": w.p, "reading": w.reading(0.05, a, b)}
+    seconds = time.monotonic() - start
     if args.json:
-        print_json({"groups": table, "welch": welch, "study_reference": STUDY_REFERENCE})
+        print_json(
+            {
+                "groups": table,
+                "welch": welch,
+                "study_reference": STUDY_REFERENCE,
+                **wall_time(seconds, len(rows)),
+            }
+        )
+        print(wall_line(seconds, len(rows)), file=sys.stderr)
     else:
         _print_reproduce(table, welch)
+        print(wall_line(seconds, len(rows)))
     return failed_exit(metas)
 
 
@@ -154,7 +167,9 @@ def _print_reproduce(table: dict[str, Any], welch: dict[str, Any] | None) -> Non
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    """A grid of settings × architectures × seeds, checked first, then queued and tabulated."""
+    """A grid of settings × architectures × seeds, checked first, then queued and tabulated;
+    at the end the wall time and runs per hour."""
+    start = time.monotonic()
     base = args.seed if args.seed is not None else FIRST_SEED
     axes = parse_axes(args.set or [])
     planned: list[SweepPoint] = []
@@ -180,12 +195,22 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     metas = run_jobs(args, ready, [], submit=submit)
     table = sweep_table(sweep_runs(ready.store, sweep["id"]))
+    seconds = time.monotonic() - start
     if args.json:
-        print_json({"sweep": sweep["id"], "configurations": table.to_dict(orient="records")})
+        print_json(
+            {
+                "sweep": sweep["id"],
+                "configurations": table.to_dict(orient="records"),
+                **wall_time(seconds, len(points)),
+            }
+        )
     else:
         _print_sweep(sweep["id"], table)
     if args.csv:
         _write_csv(table, args.csv)
+    # on stderr when stdout holds JSON or the CSV table
+    quiet = args.json or args.csv == "-"
+    print(wall_line(seconds, len(points)), file=sys.stderr if quiet else sys.stdout)
     return failed_exit(metas)
 
 

@@ -94,3 +94,18 @@ def run_row(meta: dict[str, Any]) -> dict[str, Any]:
         "created": meta.get("created"),
         "error": meta.get("error") if meta.get("status") != "finished" else None,
     }
+
+
+def wall_time(seconds: float, runs: int) -> dict[str, float]:
+    """The wall time of a batch of runs and how many runs that makes per hour."""
+    return {"wall_seconds": seconds, "runs_per_hour": runs * 3600 / max(seconds, 1e-9)}
+
+
+def wall_line(seconds: float, runs: int) -> str:
+    """E.g. 'wall time 49.8 min (2,988 s) for 20 runs: 24.1 runs per hour'."""
+    per_hour = wall_time(seconds, runs)["runs_per_hour"]
+    s = "" if runs == 1 else "s"
+    return (
+        f"wall time {seconds / 60:.1f} min ({seconds:,.0f} s) for {runs} run{s}: "
+        f"{per_hour:.1f} runs per hour"
+    )

@@ -29,9 +29,12 @@ from fmnist_viz.models import PRESETS, load_spec
 from fmnist_viz.training import (
     DEFAULT_MEMORY_LIMIT_MB,
     OPTIMIZERS,
+    PRECISIONS,
+    PrecisionError,
     TrainConfig,
     check_training,
     memory_limit_mb,
+    precision_problem,
 )
 
 FIRST_SEED = 1000  # reproduce and sweep: seeds 1000, 1001, ... unless --seed says otherwise
@@ -54,6 +57,13 @@ def add_training_options(p: argparse.ArgumentParser) -> None:
         type=whole,
         help="save the weights every K batches (0: at epoch ends only; default: every quarter "
         "epoch)",
+    )
+    p.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default=d.precision,
+        help="float32 (default, bit-identical to plain Keras) or bfloat16: the fast mode, "
+        "mixed bfloat16 where the CPU has AVX512_BF16/AMX (float32 weights are saved)",
     )
     p.add_argument("--runs-dir", help="run store folder (default ./runs or $FMNIST_RUNS_DIR)")
     p.add_argument("--data-dir", help="folder with the four Fashion-MNIST IDX files")
@@ -94,6 +104,7 @@ def config_of(args: argparse.Namespace, seed: int | None) -> TrainConfig:
         train_limit=args.train_limit,
         seed=seed,
         state_every=args.state_every,
+        precision=args.precision,
     ).check()
 
 
@@ -122,9 +133,12 @@ def prepare(
     specs = {arch: load_spec(arch) for arch in archs}
     for seed in seeds:
         config_of(args, seed)
+    problem = precision_problem(args.precision)
+    if problem:
+        raise PrecisionError(problem)
     limit = memory_limit_mb(args.memory_limit_mb)
     for spec in specs.values() if check is None else ():  # a sweep checks each planned run
-        check_training(spec, args.batch_size, limit)
+        check_training(spec, args.batch_size, limit, args.precision)
     if chosen_executor(args.executor, args.ray_address) == "ray":
         import_ray()  # ExecutorError with the install hint
     if check is not None:

@@ -12,8 +12,9 @@ if TYPE_CHECKING:
     import keras
 
 
-def _keras_layer(layer: dict[str, Any]) -> keras.layers.Layer:
-    """The Keras layer for one normalised layer dict, named as in the spec."""
+def _keras_layer(layer: dict[str, Any], dtype: str | None = None) -> keras.layers.Layer:
+    """The Keras layer for one normalised layer dict, named as in the spec (the final Dense
+    may be given its own dtype policy; None: the global one)."""
     import keras
 
     kind, name = layer["type"], layer["name"]
@@ -37,18 +38,25 @@ def _keras_layer(layer: dict[str, Any]) -> keras.layers.Layer:
         return keras.layers.BatchNormalization(name=name)
     if kind == "flatten":
         return keras.layers.Flatten(name=name)
-    return keras.layers.Dense(layer["units"], activation=layer["activation"], name=name)
+    return keras.layers.Dense(
+        layer["units"], activation=layer["activation"], name=name, dtype=dtype
+    )
 
 
-def build_model(spec: dict[str, Any]) -> keras.Model:
-    """Build the (uncompiled) Keras functional model a spec describes; SpecError if invalid."""
+def build_model(spec: dict[str, Any], float32_output: bool = False) -> keras.Model:
+    """Build the (uncompiled) Keras functional model a spec describes; SpecError if invalid.
+
+    float32_output: the last layer (Dense with softmax) computes in float32 whatever the
+    global dtype policy (under mixed bfloat16, the probabilities and the loss stay float32).
+    """
     import keras
 
     spec = validated_spec(spec).as_built
     inputs = keras.Input(IMAGE_SHAPE, name="image")
     x = inputs
-    for layer in spec["layers"]:
-        x = _keras_layer(layer)(x)
+    last = len(spec["layers"]) - 1
+    for i, layer in enumerate(spec["layers"]):
+        x = _keras_layer(layer, "float32" if float32_output and i == last else None)(x)
     return keras.Model(inputs, x, name=model_name(spec["name"]))
 
 

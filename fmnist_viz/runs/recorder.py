@@ -1,9 +1,9 @@
 """Recording a training into its run folder as it happens (an Observer of `training.train`).
 
-Per batch: batches.csv (appended, flushed about twice a second) and progress.json. Per state
-(see `states.py`): a state file and live.npz. Per epoch: history.csv, run.json's summary
-fields, model.keras when validation loss improved, and TensorBoard scalars. At the end: test
-metrics, predictions and the final status.
+Per call of batches (see `training.pacing`): a row of batches.csv (appended, flushed about
+twice a second) and progress.json. Per state (see `states.py`): a state file and live.npz.
+Per epoch: history.csv, run.json's summary fields, model.keras when validation loss improved,
+and TensorBoard scalars. At the end: test metrics, predictions and the final status.
 Every file but the append-only batches.csv is replaced atomically.
 """
 
@@ -97,13 +97,17 @@ class RunRecorder(Observer):
         )
 
     def on_start(self, info: StartInfo) -> None:
-        """Record the seed, the sizes of the split and TensorFlow's thread count (0: its
-        default, every CPU)."""
+        """Record the seed, the sizes of the split, the pacing (batches per call, between
+        states), the precision and TensorFlow's thread counts (0: its default, every CPU)."""
         import tensorflow as tf  # already loaded: the model is built
 
         self.store.update(
             self.run_id,
             tf_threads=tf.config.threading.get_intra_op_parallelism_threads(),
+            tf_inter_op_threads=tf.config.threading.get_inter_op_parallelism_threads(),
+            steps_per_call=info.steps_per_call,
+            state_every=info.state_every,
+            precision=info.precision,
             seed=info.seed,
             steps_per_epoch=info.steps_per_epoch,
             n_train=info.n_train,

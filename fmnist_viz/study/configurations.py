@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from fmnist_viz.models import PRESETS, normalize, preset
-from fmnist_viz.training import PROTOCOL_VAL_SIZE, TrainConfig
+from fmnist_viz.training import PRECISION_LABELS, PROTOCOL_VAL_SIZE, TrainConfig
 
 
 def _canonical(value: Any) -> str:
@@ -33,6 +33,9 @@ def training_settings(meta: dict[str, Any]) -> dict[str, Any]:
     config = TrainConfig.from_dict(raw).to_dict()
     config.pop("seed")
     config.pop("state_every")  # how often states are saved does not change the training
+    config.pop("steps_per_call")  # nor how many batches run per call (bit for bit)
+    if config["precision"] == "float32":
+        config.pop("precision")  # the default: keys and settings as before the fast mode
     if config["optimizer"] != "sgd":
         config.pop("momentum")
     return config
@@ -84,4 +87,6 @@ def group_label(meta: dict[str, Any]) -> str:
         parts.append(f"subset {config['train_limit']:,}")
     if config["val_size"] != PROTOCOL_VAL_SIZE:
         parts.append(f"val {config['val_size']:,}")
+    if "precision" in config:
+        parts.append(PRECISION_LABELS.get(config["precision"], str(config["precision"])))
     return " · ".join(parts)

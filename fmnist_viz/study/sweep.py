@@ -228,7 +228,7 @@ def plan_sweep(
             settings = tuple(zip((a.key for a in axes), values, strict=True))
             new_spec, config = apply_settings(arch, spec, base, settings)
             try:
-                check_training(new_spec, config.batch_size, memory_limit_mb)
+                check_training(new_spec, config.batch_size, memory_limit_mb, config.precision)
             except (ConfigError, SpecError) as exc:
                 label = " · ".join([arch, *(f"{k}={_show(v)}" for k, v in settings)])
                 raise SweepError(f"{label}: {exc}") from None

@@ -1,8 +1,9 @@
 """Training one network: its settings and their limits (`config`), the memory it may take
 (`budget`), the study's protocol (`protocol`: split, compile, fit, restore the best weights),
 what a training reports (`events`, the `Observer` interface) through the Keras callback
-(`callback`), test metrics, confusion and mistakes (`evaluation`), and the model with its
-training as standalone Keras code (`export`).
+(`callback`), test metrics, confusion and mistakes (`evaluation`), the model with its
+training as standalone Keras code (`export`), batches per call and where states fall
+(`pacing`), and the float32 / bfloat16 precision (`precision`).
 """
 
 from fmnist_viz.training.budget import (
@@ -20,6 +21,7 @@ from fmnist_viz.training.config import (
     EPOCHS_MAX,
     LEARNING_RATE_FIELD_MIN,
     LEARNING_RATE_MAX,
+    MAX_STEPS_PER_CALL,
     OPTIMIZERS,
     PROTOCOL_EPOCHS,
     PROTOCOL_TRAIN_SIZE,
@@ -28,6 +30,7 @@ from fmnist_viz.training.config import (
     QUICK_DEMO_TRAIN_LIMIT,
     SEED_MAX,
     ConfigError,
+    PrecisionError,
     TrainConfig,
     is_int,
 )
@@ -50,6 +53,13 @@ from fmnist_viz.training.events import (
     TrainingState,
 )
 from fmnist_viz.training.export import keras_code
+from fmnist_viz.training.pacing import Pacing, plan_pacing
+from fmnist_viz.training.precision import (
+    PRECISION_LABELS,
+    PRECISIONS,
+    precision_policy,
+    precision_problem,
+)
 from fmnist_viz.training.protocol import (
     TrainResult,
     compile_model,
@@ -68,9 +78,12 @@ __all__ = [
     "HISTORY_FIELDS",
     "LEARNING_RATE_FIELD_MIN",
     "LEARNING_RATE_MAX",
+    "MAX_STEPS_PER_CALL",
     "MB",
     "MISCLASSIFIED_COLUMNS",
     "OPTIMIZERS",
+    "PRECISIONS",
+    "PRECISION_LABELS",
     "PROTOCOL_EPOCHS",
     "PROTOCOL_TRAIN_SIZE",
     "PROTOCOL_VAL_SIZE",
@@ -82,6 +95,8 @@ __all__ = [
     "ConfusedPair",
     "EpochRecord",
     "Observer",
+    "Pacing",
+    "PrecisionError",
     "StartInfo",
     "TestMetrics",
     "TrainConfig",
@@ -99,6 +114,9 @@ __all__ = [
     "most_confused_pairs",
     "normalize_rows",
     "pairs_frame",
+    "plan_pacing",
+    "precision_policy",
+    "precision_problem",
     "protocol_split",
     "scale_images",
     "seed_everything",

@@ -30,6 +30,7 @@ ACTIVATION_FACTOR = 3.0  # bytes kept per forward activation byte: outputs, grad
 PARAMETER_FACTOR = 4  # weights, gradients and Adam's two moments
 PROBE_FACTOR = 2.0  # a probe's outputs exist as tensors and as NumPy copies
 PROBE_SHARE = 0.25  # the share of the limit one probe call (a batch of images) may use
+BF16_COPY_BYTES = 2  # mixed bfloat16: a bfloat16 copy of every weight beside the float32 one
 FLOAT_BYTES = 4
 MB = 1024 * 1024
 
@@ -64,18 +65,40 @@ def sample_floats(shapes: Iterable[Sequence[int]]) -> int:
     return math.prod(IMAGE_SHAPE) + sum(math.prod(shape) for shape in shapes)
 
 
-def training_mb(shapes: Iterable[Sequence[int]], params: int, batch_size: int) -> float:
-    """Estimated memory (MB) a `model.fit` of this model adds at this batch size."""
+def training_flops(rows: Iterable[Any]) -> float:
+    """Floating-point operations to train on one image (forward and backward, about 3 times
+    the forward pass), from a spec summary's rows: each weight is one multiply-add per
+    output position of its layer (Model 1: about 16 million)."""
+    forward = sum(2 * row.params * math.prod(row.output_shape[:-1]) for row in rows)
+    return 3.0 * forward
+
+
+def training_mb(
+    shapes: Iterable[Sequence[int]], params: int, batch_size: int, precision: str = "float32"
+) -> float:
+    """Estimated memory (MB) a `model.fit` of this model adds at this batch size.
+
+    Mixed bfloat16 keeps the float32 master weights, gradients and Adam moments and adds a
+    bfloat16 copy of the weights. Its activations are counted at float32 size: the bfloat16
+    outputs come with float32 casts (inputs, the output layer, the loss) and oneDNN
+    workspaces, so the float32 figure is kept as the upper bound the refusal needs.
+    """
     activations = batch_size * sample_floats(shapes) * FLOAT_BYTES * ACTIVATION_FACTOR
     weights = params * FLOAT_BYTES * PARAMETER_FACTOR
+    if precision == "bfloat16":
+        weights += params * BF16_COPY_BYTES
     return FIXED_MB + (activations + weights) / MB
 
 
 def training_problem(
-    shapes: Iterable[Sequence[int]], params: int, batch_size: int, limit_mb: int
+    shapes: Iterable[Sequence[int]],
+    params: int,
+    batch_size: int,
+    limit_mb: int,
+    precision: str = "float32",
 ) -> str | None:
     """A plain message when training would need more than limit_mb, else None."""
-    need = training_mb(list(shapes), params, batch_size)
+    need = training_mb(list(shapes), params, batch_size, precision)
     if need <= limit_mb:
         return None
     return (
@@ -86,17 +109,19 @@ def training_problem(
     )
 
 
-def check_training(spec: dict[str, Any], batch_size: int, limit_mb: int | None = None) -> float:
+def check_training(
+    spec: dict[str, Any], batch_size: int, limit_mb: int | None = None, precision: str = "float32"
+) -> float:
     """The estimated training memory (MB) of a valid spec; ResourceError above the limit."""
     from fmnist_viz.models import check_spec
 
     summary = check_spec(spec)
     shapes = [row.output_shape for row in summary.rows]
     limit = memory_limit_mb(limit_mb)
-    problem = training_problem(shapes, summary.total_params, batch_size, limit)
+    problem = training_problem(shapes, summary.total_params, batch_size, limit, precision)
     if problem:
         raise ResourceError(problem)
-    return training_mb(shapes, summary.total_params, batch_size)
+    return training_mb(shapes, summary.total_params, batch_size, precision)
 
 
 def inference_batch(per_image_floats: int, cap: int, limit_mb: int | None = None) -> int:

@@ -26,9 +26,10 @@ def live_callback_class() -> type:
 
         Batch-end work is marked async-safe, so Keras hands it to a helper thread instead of
         waiting for every batch's loss before starting the next one (that wait cost about 7 %
-        of throughput). Batches may therefore arrive out of order; they are released to the
-        observers in order. The stop request is checked on the training loop itself, before
-        every batch: the batch starting then is the last one.
+        of throughput). Keras runs `info.steps_per_call` batches per call and calls the batch
+        hooks once per call (see pacing.py). Calls may end out of order; they are released to
+        the observers in order. The stop request is checked on the training loop itself,
+        before every call: the call starting then is the last one.
         """
 
         async_safe = True
@@ -39,6 +40,7 @@ def live_callback_class() -> type:
             super().__init__()
             self.observers = observers
             self.interval = interval  # batches between states within an epoch (0: none)
+            self.per_call = max(1, info.steps_per_call)  # batches per call (K is a multiple)
             self.should_stop = should_stop
             self.info = info
             self.batch_size = batch_size
@@ -50,8 +52,8 @@ def live_callback_class() -> type:
             self.diverged = False
             self.begun = 0  # batches started in this epoch (training-loop thread)
             self._lock = threading.Lock()
-            self._waiting: dict[int, tuple[dict, float]] = {}
-            self._next = 0
+            self._waiting: dict[int, tuple[dict, float]] = {}  # by batches done after the call
+            self._released = 0  # batches of this epoch released to the observers
 
         def _state(self, step: int, epoch_end: bool) -> None:
             """Hand the model at this state to every observer."""
@@ -69,10 +71,12 @@ def live_callback_class() -> type:
             self.begun = 0
             with self._lock:
                 self._waiting.clear()
-                self._next = 0
+                self._released = 0
 
         def on_train_batch_begin(self, batch, logs=None):
-            self.begun = batch + 1
+            """Once per call: `batch` is the call's first batch (0-based, a multiple of the
+            batches per call, so states fall exactly every `interval` batches)."""
+            self.begun = min(batch + self.per_call, self.info.steps_per_epoch)
             if batch and self.interval and batch % self.interval == 0:
                 # the weights after `batch` batches of this epoch (the update is done)
                 self._state((self.epoch - 1) * self.info.steps_per_epoch + batch, False)
@@ -81,22 +85,24 @@ def live_callback_class() -> type:
                 self.model.stop_training = True  # this batch is the last one
 
         def on_train_batch_end(self, batch, logs=None):
-            """May run on a helper thread, out of order: release batches in order."""
-            with self._lock:
-                self._waiting[batch] = (logs or {}, time.perf_counter())
-                while self._next in self._waiting:
-                    self._release(self._next, *self._waiting.pop(self._next))
-                    self._next += 1
-
-        def _release(self, batch: int, logs: dict, now: float) -> None:
+            """Once per call, `batch` its last batch (Keras counts a short last call as full).
+            May run on a helper thread, out of order: release calls in order."""
             steps = self.info.steps_per_epoch
-            seen = min(self.info.n_train, (batch + 1) * self.batch_size)
+            with self._lock:
+                self._waiting[min(batch + 1, steps)] = (logs or {}, time.perf_counter())
+                while (done := min(self._released + self.per_call, steps)) in self._waiting:
+                    self._release(done, *self._waiting.pop(done))
+                    self._released = done
+
+        def _release(self, done: int, logs: dict, now: float) -> None:
+            steps = self.info.steps_per_epoch
+            seen = min(self.info.n_train, done * self.batch_size)
             rate = seen / max(now - self.epoch_t0, 1e-9)
             left = (self.info.epochs - self.epoch) * self.info.n_train + self.info.n_train - seen
             progress = BatchProgress(
                 self.epoch,
                 self.info.epochs,
-                batch + 1,
+                done,
                 steps,
                 float(logs.get("loss", math.nan)),
                 float(logs.get("accuracy", math.nan)),

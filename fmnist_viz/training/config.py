@@ -10,6 +10,9 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from fmnist_viz.training.pacing import Pacing, plan_pacing
+from fmnist_viz.training.precision import PRECISIONS
+
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 PROTOCOL_VAL_SIZE = 5000  # the first 5,000 training images validate
 PROTOCOL_TRAIN_SIZE = 55000  # the other 55,000 train
@@ -26,11 +29,15 @@ SEED_MAX = 2**31 - 1
 
 QUICK_DEMO_TRAIN_LIMIT = 5000  # the Train page's quick demo: 5,000 images, 3 epochs
 QUICK_DEMO_EPOCHS = 3
-STATES_PER_EPOCH = 4  # default: a state every quarter epoch (the quick demo saves 13)
+MAX_STEPS_PER_CALL = 64  # the most batches one call into TensorFlow may run (see pacing.py)
 
 
 class ConfigError(ValueError):
     """Training settings that cannot be used; the message says which and why."""
+
+
+class PrecisionError(ConfigError):
+    """The fast bfloat16 mode asked for where this CPU or TensorFlow cannot run it fast."""
 
 
 def is_int(value: Any) -> bool:
@@ -50,13 +57,23 @@ class TrainConfig:
     train_limit: int | None = None  # train on the first N of the 55,000 training images
     val_size: int = PROTOCOL_VAL_SIZE  # the first N training images are the validation set
     seed: int | None = None  # None: a seed is drawn and recorded
-    state_every: int | None = None  # batches between saved states; None: a quarter epoch
+    state_every: int | None = None  # batches between saved states; None: about a quarter epoch
+    steps_per_call: int | None = None  # batches per call into TensorFlow; None: see pacing.py
+    precision: str = "float32"  # or "bfloat16": the opt-in fast mode (see precision.py)
+
+    def pacing(self, steps_per_epoch: int, flops_per_sample: float = 0.0) -> Pacing:
+        """Batches per call and between two saved states within an epoch (see pacing.py)."""
+        return plan_pacing(
+            steps_per_epoch,
+            self.batch_size,
+            self.steps_per_call,
+            self.state_every,
+            flops_per_sample,
+        )
 
     def state_interval(self, steps_per_epoch: int) -> int:
         """Batches between two saved states within an epoch (0: epoch ends only)."""
-        if self.state_every is not None:
-            return self.state_every
-        return max(1, math.ceil(steps_per_epoch / STATES_PER_EPOCH))
+        return self.pacing(steps_per_epoch).state_every
 
     def problems(self) -> list[str]:
         """Plain-language reasons this configuration cannot be used (empty when fine)."""
@@ -88,6 +105,12 @@ class TrainConfig:
             out.append(f"seed must be a whole number from 0 to {SEED_MAX}")
         if self.state_every is not None and (not is_int(self.state_every) or self.state_every < 0):
             out.append("the state interval must be a whole number of batches (0: epoch ends only)")
+        if self.steps_per_call is not None and (
+            not is_int(self.steps_per_call) or not 1 <= self.steps_per_call <= MAX_STEPS_PER_CALL
+        ):
+            out.append(f"steps per call must be a whole number from 1 to {MAX_STEPS_PER_CALL}")
+        if self.precision not in PRECISIONS:
+            out.append(f"precision must be one of {', '.join(PRECISIONS)}")
         return out
 
     def check(self) -> TrainConfig:

@@ -1,9 +1,10 @@
 """What a training reports while it runs, and the Observer interface that receives it.
 
-`training.train()` calls each observer's methods in order. `on_batch` may be called on a Keras
-helper thread (batch-end work is async-safe, see `live_callback`), but never concurrently with
-itself and always in batch order; every other method is called on the thread that called
-`train()`.
+`training.train()` calls each observer's methods in order. `on_batch` comes once per call of
+`StartInfo.steps_per_call` batches (see `pacing`), with the batches done so far; it may be
+called on a Keras helper thread (batch-end work is async-safe, see `live_callback`), but never
+concurrently with itself and always in batch order; every other method is called on the
+thread that called `train()`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ class StartInfo:
     n_test: int
     seed: int
     notes: tuple[str, ...]
+    steps_per_call: int = 1  # batches per call into TensorFlow (progress comes once per call)
+    state_every: int = 0  # batches between two saved states within an epoch (0: none)
+    precision: str = "float32"
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from fmnist_viz import NUM_CLASSES
-from fmnist_viz.training.budget import check_training, inference_batch, sample_floats
+from fmnist_viz.training.budget import (
+    check_training,
+    inference_batch,
+    sample_floats,
+    training_flops,
+)
 from fmnist_viz.training.callback import live_callback_class
-from fmnist_viz.training.config import TrainConfig
+from fmnist_viz.training.config import PrecisionError, TrainConfig
 from fmnist_viz.training.evaluation import TestMetrics, evaluate_probabilities
 from fmnist_viz.training.events import EpochRecord, Observer, StartInfo
+from fmnist_viz.training.precision import precision_policy, precision_problem
 
 if TYPE_CHECKING:
     import keras
@@ -122,12 +128,14 @@ def seed_everything(seed: int) -> None:
     keras.utils.set_random_seed(seed)
 
 
-def compile_model(model: keras.Model, config: TrainConfig) -> None:
-    """Compile with the protocol's loss and metric and the configured optimizer."""
+def compile_model(model: keras.Model, config: TrainConfig, steps_per_call: int = 1) -> None:
+    """Compile with the protocol's loss and metric and the configured optimizer; Keras runs
+    `steps_per_call` batches per call (the same numbers, bit for bit; see pacing.py)."""
     model.compile(
         optimizer=make_optimizer(config),
         loss="categorical_crossentropy",
         metrics=["accuracy"],
+        steps_per_execution=steps_per_call,
     )
 
 
@@ -154,44 +162,55 @@ def train(
 ) -> TrainResult:
     """Train a spec with the study's protocol; see the module docstring.
 
-    `should_stop` is asked before training starts, before every batch and after every epoch;
-    once it says yes, the batch starting then is the last (a partial epoch is not recorded).
-    A model that would need more memory than the limit (see `budget`) is refused with
-    ResourceError before anything is built.
+    Keras runs `config.pacing(...)` batches per call (see `pacing`). `should_stop` is asked
+    before training starts, before every call and after every epoch; once it says yes, the
+    call starting then is the last (a partial epoch is not recorded). A model that would need
+    more memory than the limit (see `budget`) is refused with ResourceError, and the
+    bfloat16 mode where this CPU cannot run it with PrecisionError, before anything is built.
     """
     import keras
 
     from fmnist_viz.models import build_model, check_spec
 
     config.check()
-    check_training(spec, config.batch_size, memory_limit_mb)
-    shapes = [row.output_shape for row in check_spec(spec).rows]
+    problem = precision_problem(config.precision)
+    if problem:
+        raise PrecisionError(problem)
+    check_training(spec, config.batch_size, memory_limit_mb, config.precision)
+    rows = check_spec(spec).rows
+    shapes = [row.output_shape for row in rows]
     test_batch = inference_batch(sample_floats(shapes), TEST_BATCH, memory_limit_mb)
     seed = config.seed if config.seed is not None else int(np.random.default_rng().integers(2**31))
     keras.backend.clear_session()
     seed_everything(seed)
     split = protocol_split(data, config)
-    model = build_model(spec)
-    compile_model(model, config)
     steps = math.ceil(len(split.x_train) / config.batch_size)
-    info = StartInfo(
-        config.epochs,
-        steps,
-        len(split.x_train),
-        len(split.x_val),
-        len(split.x_test),
-        seed,
-        split.notes,
-    )
-    for obs in observers:
-        obs.on_start(info)
-    interval = config.state_interval(steps)
-    live = live_callback_class()(list(observers), should_stop, info, config.batch_size, interval)
-    t0 = time.perf_counter()
-    if not should_stop():
-        fit(model, split, config, [live])
-    else:
-        live.stopped = True
+    pacing = config.pacing(steps, training_flops(rows))
+    with precision_policy(config.precision):
+        model = build_model(spec, float32_output=config.precision != "float32")
+        compile_model(model, config, pacing.steps_per_call)
+        info = StartInfo(
+            config.epochs,
+            steps,
+            len(split.x_train),
+            len(split.x_val),
+            len(split.x_test),
+            seed,
+            split.notes,
+            pacing.steps_per_call,
+            pacing.state_every,
+            config.precision,
+        )
+        for obs in observers:
+            obs.on_start(info)
+        live = live_callback_class()(
+            list(observers), should_stop, info, config.batch_size, pacing.state_every
+        )
+        t0 = time.perf_counter()
+        if not should_stop():
+            fit(model, split, config, [live])
+        else:
+            live.stopped = True
     if live.best_weights is not None:
         model.set_weights(live.best_weights)
     test, probs = None, None

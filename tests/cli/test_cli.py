@@ -184,6 +184,23 @@ def test_reproduce_json(tmp_path: Path) -> None:
     assert {"t", "df", "p", "reading"} <= set(welch)
     assert welch["p"] is None or 0 <= welch["p"] <= 1
     assert len(list(tmp_path.iterdir())) == 4
+    assert out["wall_seconds"] > 0
+    assert out["runs_per_hour"] == pytest.approx(4 * 3600 / out["wall_seconds"])
+
+
+def test_wall_time_line() -> None:
+    from fmnist_viz.cli.support import wall_line
+
+    assert wall_line(2988, 20) == "wall time 49.8 min (2,988 s) for 20 runs: 24.1 runs per hour"
+
+
+def test_bfloat16_refused_where_the_cpu_lacks_it(tmp_path: Path, monkeypatch) -> None:
+    from fmnist_viz.training import precision
+
+    monkeypatch.setattr(precision, "cpu_flags", lambda *a: {"avx2"})
+    args = ("train", "--arch", "model1", "--epochs", "1", "--precision", "bfloat16")
+    assert_usage_error(cli(tmp_path, *args), "AVX512_BF16")
+    assert not tmp_path.exists() or not list(tmp_path.iterdir())  # refused before any run
 
 
 def test_reproduce_compares_protocol_runs_with_the_logged_runs() -> None:
@@ -256,6 +273,7 @@ def test_sweep_table_csv_and_run_markers(tmp_path: Path) -> None:
     csv_rows = list(csv.DictReader(table.open()))
     assert [r["configuration"] for r in csv_rows] == [r["configuration"] for r in rows]
     assert float(csv_rows[0]["test_mean"]) == pytest.approx(rows[0]["test_mean"])
+    assert out["wall_seconds"] > 0 and out["runs_per_hour"] > 0
 
 
 def test_sweep_refuses_a_csv_it_could_not_write_and_clashing_names(tmp_path: Path) -> None:
@@ -325,6 +343,7 @@ def test_ray_asked_for_without_ray_installed(tmp_path: Path, monkeypatch) -> Non
         ([], "required: command"),
         (["train", "--arch", "model1", "--learning-rate", "50"], "learning rate must be"),
         (["train", "--arch", "model1", "--seed", "-5"], "seed"),
+        (["train", "--arch", "model1", "--precision", "float16"], "invalid choice: 'float16'"),
         (["reproduce", "--arch", "model1"], "required: --runs"),
         (["summary", "--arch", "model1", "--bogus"], "unrecognized arguments: --bogus"),
     ],

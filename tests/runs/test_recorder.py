@@ -66,8 +66,10 @@ class StopAfter(Observer):
         self.store, self.run_id, self.n, self.seen = store, run_id, n, 0
 
     def on_batch(self, progress: BatchProgress) -> None:
-        self.seen += 1
-        if self.seen == self.n:
+        """Called once per call of steps_per_call batches: count the batches done."""
+        before, self.seen = self.seen, (progress.epoch - 1) * progress.steps_per_epoch
+        self.seen += progress.batch
+        if before < self.n <= self.seen:
             self.store.request_stop(self.run_id)
 
 
@@ -101,9 +103,9 @@ def test_finished_run_batches_and_progress(finished) -> None:
     store, run_id, _ = finished
     steps = -(-(N_TRAIN - N_TRAIN // 12) // 64)
     rows = BatchTail(store.path(run_id)).read()
-    assert [(e, b) for e, b, _, _ in rows] == [
-        (e, b) for e in range(1, EPOCHS + 1) for b in range(1, steps + 1)
-    ]
+    per_call = TrainConfig(epochs=EPOCHS).pacing(steps).steps_per_call  # a row per call
+    ends = [*range(per_call, steps, per_call), steps]
+    assert [(e, b) for e, b, _, _ in rows] == [(e, b) for e in range(1, EPOCHS + 1) for b in ends]
     progress = store.progress(run_id)
     assert progress["fraction"] == pytest.approx(1.0)
     assert (progress["epoch"], progress["batch"]) == (EPOCHS, steps)
@@ -182,9 +184,11 @@ def test_request_stop_ends_the_run(tmp_path: Path, data_dir: Path, stop_batch: i
     info = store.create(TINY_SPEC, TrainConfig(epochs=4, seed=1))
     stopper = StopAfter(store, info.id, stop_batch)  # 6 batches per epoch
     meta = execute_run(store, info.id, str(data_dir), (stopper,))
-    # the STOP file is noticed before the next batch; batch-end hooks run a little behind
-    # the training loop, so one or two more batches may start before it appears
-    assert stop_batch <= stopper.seen <= stop_batch + 3
+    # the STOP file is noticed before the next call (2 batches here); batch-end hooks run a
+    # little behind the training loop, so one or two more calls may start before it appears
+    per_call = meta["steps_per_call"]
+    assert per_call == 2
+    assert stop_batch <= stopper.seen <= stop_batch + 3 * per_call
     assert meta["status"] == "stopped"
     assert (store.path(info.id) / store_module.STOP_FILE).exists()
     assert store.load_model(info.id).count_params() == meta["params"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import types
@@ -64,6 +65,9 @@ class Recorder(Observer):
 
 
 def run(config: TrainConfig, data=DATA, spec=TINY_SPEC, stop=None):
+    """Train with one batch per call unless the config says otherwise: these tests check the
+    per-batch logic (tests/training/test_pacing.py covers several batches per call)."""
+    config = dataclasses.replace(config, steps_per_call=config.steps_per_call or 1)
     rec = Recorder()
     kwargs = {"should_stop": stop} if stop is not None else {}
     result = training.train(spec, config, data, [rec], **kwargs)
@@ -192,7 +196,9 @@ def test_cooperative_stop_mid_epoch() -> None:
         return asked["n"] >= first_yes
 
     counter = Recorder()
-    result = training.train(TINY_SPEC, TrainConfig(epochs=5, seed=1), DATA, [counter], should_stop)
+    result = training.train(
+        TINY_SPEC, TrainConfig(epochs=5, seed=1, steps_per_call=1), DATA, [counter], should_stop
+    )
     assert result.status == "stopped"
     assert len(counter.batches) == STEPS + 4  # the batch starting at the request is the last
     assert asked["n"] == first_yes  # nothing asked (and nothing run) after the stop
@@ -212,7 +218,9 @@ def test_stop_at_an_epoch_boundary_keeps_that_epoch() -> None:
         return asked["n"] >= 1 + STEPS + 1
 
     counter = Recorder()
-    result = training.train(TINY_SPEC, TrainConfig(epochs=3, seed=1), DATA, [counter], should_stop)
+    result = training.train(
+        TINY_SPEC, TrainConfig(epochs=3, seed=1, steps_per_call=1), DATA, [counter], should_stop
+    )
     assert result.status == "stopped"
     assert [r.epoch for r in result.history] == [1]
     assert len(counter.batches) == STEPS
@@ -228,7 +236,9 @@ def test_stop_before_start_trains_nothing() -> None:
 def test_observer_events(three_epochs) -> None:
     result, rec = three_epochs
     (info,) = rec.starts
-    assert info == StartInfo(3, STEPS, N_TRAIN - N_VAL, N_VAL, N_TEST, 7, result.notes)
+    assert info == StartInfo(
+        3, STEPS, N_TRAIN - N_VAL, N_VAL, N_TEST, 7, result.notes, 1, 3, "float32"
+    )
     assert len(rec.batches) == 3 * STEPS
     counts = [(p.epoch - 1) * p.steps_per_epoch + p.batch for p in rec.batches]
     assert counts == list(range(1, 3 * STEPS + 1))
