@@ -79,6 +79,8 @@ class Challenge:
             return False
         if config.get("val_size", wanted["val_size"]) != wanted["val_size"]:
             return False
+        if config.get("precision", "float32") != wanted["precision"]:
+            return False  # the fast mode's numbers differ: its runs are listed apart
         params = meta.get("params")
         if self.max_params is not None:
             return is_int(params) and params <= self.max_params

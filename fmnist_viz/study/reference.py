@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from fmnist_viz.study.configurations import training_settings
 from fmnist_viz.study.stats import mean_std_band
 from fmnist_viz.training import TrainConfig
 
@@ -82,10 +83,7 @@ def study_band(model: str, metric: str) -> tuple[np.ndarray, np.ndarray, np.ndar
 
 def protocol_settings() -> dict[str, Any]:
     """The study's training settings in the form `configurations.training_settings` returns."""
-    settings = TrainConfig().to_dict()
-    for key in ("seed", "state_every", "momentum"):
-        settings.pop(key)
-    return settings
+    return training_settings({"config": TrainConfig().to_dict()})  # one rule for both
 
 
 def matches_protocol(preset: str | None, settings: dict[str, Any], data_source: Any) -> bool:

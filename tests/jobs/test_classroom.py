@@ -111,6 +111,8 @@ def test_matching_runs() -> None:
     assert not c.matches(_meta(train_limit=None))
     assert not c.matches(_meta(batch_size=32))
     assert not c.matches(_meta(learning_rate=0.01))
+    assert not c.matches(_meta(precision="bfloat16"))  # the fast mode is listed apart
+    assert c.matches(_meta(precision="float32", steps_per_call=8))
     assert not c.matches({**_meta(), "params": 814_218})  # over the budget
     assert not c.matches({"params": 1})
     assert Challenge(epochs=3, train_limit=10_000).matches({**_meta(), "params": 814_218})
