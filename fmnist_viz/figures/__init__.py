@@ -5,7 +5,12 @@ styling (`layout`), feature maps (`maps`), kernels, ReLU, dropout, the predictio
 figures (`lesson`), and any of them restyled for a projector (`projector`).
 """
 
-from fmnist_viz.figures.attribution import attribution_figure, map_range, methods_panel
+from fmnist_viz.figures.attribution import (
+    attribution_figure,
+    map_range,
+    methods_panel,
+    shared_scale,
+)
 from fmnist_viz.figures.curves import gap_chart, group_colors, overlay_curves, small_multiples
 from fmnist_viz.figures.dropout import dropout_triplet
 from fmnist_viz.figures.embeddings import (
@@ -87,6 +92,7 @@ __all__ = [
     "relu_share_bars",
     "separability_by_epoch",
     "separability_line",
+    "shared_scale",
     "small_multiples",
     "stage_overview",
     "study_verdict_figure",
