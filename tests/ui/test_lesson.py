@@ -22,7 +22,7 @@ from tests.apptest_support import SAMPLE, app_env, open_page, texts
 from tests.image_support import encode
 from tests.run_support import TINY, wait_until
 from tests.ui.test_drawing import MODULE, FakeCanvas, strokes
-from ui.views.lesson import inside, run_choice
+from ui.views.lesson import inside, run_choice, steps
 from ui.widgets import drawing
 
 FIGURES = {
@@ -297,3 +297,11 @@ def test_a_failed_run_says_why_and_offers_the_demo_again(empty) -> None:
     at = _lesson(step="3", run=info.id)
     assert "The run **broken** failed: out of memory" in texts(at)
     assert [b for b in at.button if b.key == "lesson_demo"]
+
+
+def test_one_table_says_what_every_step_draws_and_needs() -> None:
+    assert list(steps.VIEWS) == [step.key for step in STEPS]
+    for step in STEPS:
+        view = steps.VIEWS[step.key]
+        assert (view.needs == "run") == step.needs_run, step.key
+        assert view.needs in ("nothing", "data", "run")

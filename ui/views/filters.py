@@ -29,7 +29,7 @@ from fmnist_viz.figures import (
     top_images_figure,
 )
 from fmnist_viz.inside import Field, conv_names, layer_fields
-from fmnist_viz.runs import ACTIVE, MODEL_FILE, conv_weights
+from fmnist_viz.runs import ACTIVE, conv_weights
 from fmnist_viz.seeing import (
     BLOCK,
     KEEP,
@@ -56,6 +56,8 @@ from fmnist_viz.seeing import (
 from fmnist_viz.seeing import settings as act_max_settings
 from ui.core import presenter
 from ui.live import fragment
+from ui.shell import ensure_shell
+from ui.views import inside_page
 
 NO_CONV = (
     "This model has no convolution layer, so it has no filters to show. The Filters page needs "
@@ -90,7 +92,7 @@ class Searched:
         n = len(data.y_test) if kept else min(STATE_IMAGES, len(data.y_test))
         self.images, self.labels = data.x_test[:n], data.y_test[:n]
         self.data = _data_key(data.describe(), n, data)
-        model_file = file_identity(shown.run.path / MODEL_FILE) if kept else None
+        model_file = file_identity(shown.run.model_path) if kept else None
         self.folder: Path | None = shown.run.path if model_file else None
         self.weights = f"{shown.run.id}:{model_file}" if model_file else model.key
         self.kept = kept
@@ -345,3 +347,12 @@ def draw(
     )
     grid_section(model, searched, top, field)
     detail_section(model, searched, top, field, image)
+
+
+def render() -> None:
+    """Draw the Filters page."""
+    ensure_shell()
+    run, data, picked = inside_page.start(
+        "Filters", "filters", ("top_images", "activation_max", "kernel")
+    )
+    fragment.live_fragment(run, "fi", lambda shown, model: draw(shown, model, data, picked))

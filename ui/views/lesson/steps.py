@@ -1,8 +1,11 @@
-"""The Lesson's steps without a network to look inside (the data, the study's verdict), the
-learning curves of the lesson's run, and the dispatch of the inside steps (`lesson_inside`)."""
+"""What each of the Lesson's steps draws, in one table (`VIEWS`): the data, the views inside
+the network (`inside`, steps 2 to 6) of the weights shown, the run's learning curves and the
+study's verdict, and what each needs first (the data set, a run to look inside)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
@@ -10,8 +13,9 @@ import streamlit as st
 from fmnist_viz import CLASS_NAMES
 from fmnist_viz.data import FashionMNIST
 from fmnist_viz.figures import examples_by_class, fitting_figure, study_verdict_figure
+from fmnist_viz.inside import LayerOutput
 from fmnist_viz.runs import ACTIVE, RunError, RunInfo
-from fmnist_viz.teaching import Step, history_summary, study_verdict_summary
+from fmnist_viz.teaching import history_summary, study_verdict_summary
 from ui.core import resources
 from ui.live import fragment
 from ui.live.job_progress import rerun_when_ended
@@ -19,8 +23,32 @@ from ui.views.lesson import inside
 from ui.views.lesson.inside import figure
 
 
-def data_step(data: FashionMNIST) -> None:
+@dataclass(frozen=True)
+class Given:
+    """What a step is drawn from: the data set, the lesson's run and image (when it needs them)."""
+
+    data: FashionMNIST | None = None
+    run: RunInfo | None = None
+    image: dict[str, Any] | None = None
+
+
+InsideView = Callable[[fragment.ModelAt, list[LayerOutput], dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class StepView:
+    """How a step is drawn: what it needs ('nothing', 'data' or 'run': a run to look inside,
+    which also needs the data) and the function that draws it from a `Given`."""
+
+    needs: str
+    draw: Callable[[Given], None]
+
+
+def data_step(given: Given) -> None:
     """Step 1: three test images of each class."""
+    data = given.data
+    if data is None:
+        return
     try:
         grid = examples_by_class(data.x_test, data.y_test, CLASS_NAMES)
     except ValueError as exc:  # a user's data folder without test images of a class
@@ -30,26 +58,49 @@ def data_step(data: FashionMNIST) -> None:
     st.caption(data.describe())
 
 
-def verdict_step() -> None:
+def verdict_step(_: Given) -> None:
     """Step 8: the study's logged runs of Model 1 and Model 2."""
     figure(study_verdict_figure(), "lesson_fig_verdict")
     st.caption(study_verdict_summary())
 
 
-def run_step(step: Step, run: RunInfo, image: dict[str, Any] | None) -> None:
-    """Steps 2 to 7: the run's weights shown live (its curves for step 7)."""
-    if step.key == "fitting":
-        active = run.status in ACTIVE
-        st.fragment(_fitting, run_every=fragment.POLL_SECONDS if active else None)(run.id)
+def fitting_step(given: Given) -> None:
+    """Step 7: the run's learning curves, refreshed while it trains."""
+    run = given.run
+    if run is None:
         return
-    if image is None:
+    active = run.status in ACTIVE
+    st.fragment(_fitting, run_every=fragment.POLL_SECONDS if active else None)(run.id)
+
+
+def inside_step(view: InsideView, key: str, first_conv: bool = False) -> Callable[[Given], None]:
+    """A step drawn inside the network for the image, live from the run's weights shown; with
+    first_conv, only for a model that starts with a convolution layer."""
+
+    def draw(given: Given) -> None:
+        run, image = given.run, given.image
+        if run is None or image is None:
+            return
+        fragment.live_fragment(
+            run,
+            "lesson",
+            lambda shown, model: _inside(view, first_conv, model, image),
+            controls_below=True,
+        )
+
+    draw.__name__ = draw.__qualname__ = f"{key}_step"
+    return draw
+
+
+def _inside(
+    view: InsideView, first_conv: bool, model: fragment.ModelAt, image: dict[str, Any]
+) -> None:
+    """One inside view of the weights shown."""
+    outputs = model.layer_outputs(image["image"])
+    if first_conv and (not outputs or outputs[0].type != "Conv2D"):
+        st.info("This model does not start with a convolution layer: open the full page.")
         return
-    fragment.live_fragment(
-        run,
-        "lesson",
-        lambda shown, model: inside.draw(step.key, model, image),
-        controls_below=True,
-    )
+    view(model, outputs, image)
 
 
 def _fitting(run_id: str) -> None:
@@ -66,3 +117,17 @@ def _fitting(run_id: str) -> None:
     epochs = int(run.meta.get("config", {}).get("epochs") or 1)
     figure(fitting_figure(history, epochs), "lesson_fig_fitting")
     st.caption(history_summary(history))
+
+
+VIEWS: dict[str, StepView] = {  # by the key of fmnist_viz.teaching.STEPS
+    "data": StepView("data", data_step),
+    "kernel": StepView("run", inside_step(inside.kernel, "kernel", first_conv=True)),
+    "feature_maps": StepView(
+        "run", inside_step(inside.feature_maps, "feature_maps", first_conv=True)
+    ),
+    "relu": StepView("run", inside_step(inside.relu, "relu", first_conv=True)),
+    "pooling": StepView("run", inside_step(inside.pooling, "pooling")),
+    "dropout": StepView("run", inside_step(inside.dropout, "dropout")),
+    "fitting": StepView("run", fitting_step),
+    "verdict": StepView("nothing", verdict_step),
+}
