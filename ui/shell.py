@@ -109,8 +109,17 @@ def sidebar(jm: JobManager) -> None:
         jobs = jm.active_jobs(session.owner())
         st.fragment(_job_status, run_every=1.0 if jobs else None)(jm)
         for view in jobs:  # outside the fragment: a click reruns the whole page
-            if st.button(f"Stop {view.name}", key=f"sidebar_stop_{view.run_id}"):
-                jm.stop(session.owner(), view.run_id)
+            st.button(
+                f"Stop {view.name}",
+                key=f"sidebar_stop_{view.run_id}",
+                on_click=_stop,
+                args=(jm, view.run_id),
+            )
+
+
+def _stop(jm: JobManager, run_id: str) -> None:
+    """Stop button callback: stop one of this session's jobs."""
+    jm.stop(session.owner(), run_id)
 
 
 def _active_runs(store: RunStore) -> None:

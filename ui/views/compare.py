@@ -36,6 +36,7 @@ SAVED_KEY = "cmp_selected"  # the selection, kept while the user is on other pag
 KNOWN_KEY = "cmp_known_finished"  # finished runs seen at the last look (to include new ones)
 JOBS_KEY = "_cmp_jobs_active"
 FLASH_KEY = "cmp_flash"
+ERROR_KEY = "cmp_repeat_error"  # why the last Queue click queued nothing, shown once
 MULTIPLES_COLS = 3
 
 
@@ -138,21 +139,36 @@ def multiples(
 # ---------------------------------------------------------------- repeat a configuration
 
 
+def _queue_repeats(jm: JobManager, templates: dict[str, str]) -> None:
+    """Queue button callback: N more runs of the chosen configuration (its newest run's
+    settings, the next free seeds); the outcome is shown once."""
+    group = st.session_state["cmp_repeat_group"]
+    try:
+        ids = queue_repeats(
+            jm, session.owner(), templates[group], int(st.session_state["cmp_repeat_n"])
+        )
+    except (ConfigError, RunError, ValueError, ExecutorError, KeyError) as exc:
+        st.session_state[ERROR_KEY] = f"Cannot queue: {exc}"
+        return
+    st.session_state[FLASH_KEY] = f"Queued {len(ids)} run(s) of {group}."
+
+
 def repeat_view(jm: JobManager, series: Sequence[RunSeries]) -> None:
     """Pick a configuration of the selection and queue N more runs of it."""
     groups = group_names(series)
     c1, c2, c3 = st.columns([4, 1, 1], vertical_alignment="bottom")
-    group = c1.selectbox("Configuration to repeat", groups, key="cmp_repeat_group")
+    c1.selectbox("Configuration to repeat", groups, key="cmp_repeat_group")
     n = int(c2.number_input("New runs", 1, MAX_REPEATS, 3, key="cmp_repeat_n"))
-    if c3.button(f"Queue {n} run(s)", key="cmp_repeat_go", type="primary"):
-        template = [s for s in series if s.group == group][-1].run_id
-        try:
-            ids = queue_repeats(jm, session.owner(), template, n)
-        except (ConfigError, RunError, ValueError, ExecutorError) as exc:
-            st.error(f"Cannot queue: {exc}")
-            return
-        st.session_state[FLASH_KEY] = f"Queued {len(ids)} run(s) of {group}."
-        st.rerun()  # redraw the sidebar with the new jobs
+    templates = {g: [s.run_id for s in series if s.group == g][-1] for g in groups}
+    c3.button(
+        f"Queue {n} run(s)",
+        key="cmp_repeat_go",
+        type="primary",
+        on_click=_queue_repeats,
+        args=(jm, templates),
+    )
+    if ERROR_KEY in st.session_state:
+        st.error(st.session_state.pop(ERROR_KEY))
     if FLASH_KEY in st.session_state:
         st.success(st.session_state.pop(FLASH_KEY))
     st.caption(

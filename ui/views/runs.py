@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from fmnist_viz.runs import ACTIVE, RunError, RunInfo, run_zip
+from fmnist_viz.runs import ACTIVE, RunError, RunInfo, RunStore, run_zip
 from fmnist_viz.teaching import PAGE_INTROS
 from ui.core import resources, session, warm_up
 from ui.shell import ensure_shell
@@ -21,6 +21,31 @@ def _row(r: RunInfo) -> dict:
         "created": r.get("created", ""),
         "id": r.id,
     }
+
+
+PENDING_KEY = "delete_pending"  # the runs a Delete click asks to confirm
+RENAME_ERROR_KEY = "rename_error"  # why the last rename failed, shown once
+
+
+def _ask_delete(run_ids: list[str]) -> None:
+    """Delete (or Cancel) button callback: the runs waiting for a confirmation."""
+    st.session_state[PENDING_KEY] = run_ids
+
+
+def _delete(store: RunStore, run_ids: list[str]) -> None:
+    """Confirm button callback: delete the runs; they are no longer active."""
+    for run_id in run_ids:
+        store.delete(run_id)
+    st.session_state[PENDING_KEY] = []
+    session.set_active_runs([a for a in session.active_runs(store) if a not in run_ids])
+
+
+def _rename(store: RunStore, run_id: str) -> None:
+    """Save-name button callback: rename the run to what the text field says."""
+    try:
+        store.rename(run_id, st.session_state["rename_to"])
+    except RunError as exc:
+        st.session_state[RENAME_ERROR_KEY] = str(exc)
 
 
 def _may_change(r: RunInfo, owner: str) -> bool:
@@ -71,35 +96,33 @@ def render() -> None:
         chosen = [by_id[i] for i in picked]
         changeable = [r for r in chosen if _may_change(r, owner)]
         c1, c2 = st.columns(2)
-        if c1.button("Make active", type="primary", disabled=not chosen, key="make_active"):
-            session.set_active_runs([r.id for r in chosen])
-            st.rerun()
-        if c2.button(
-            f"Delete {len(changeable)} run(s)…", disabled=not changeable, key="delete_ask"
-        ):
-            st.session_state["delete_pending"] = [r.id for r in changeable]
-        pending = [i for i in st.session_state.get("delete_pending", []) if i in by_id]
+        c1.button(
+            "Make active",
+            type="primary",
+            disabled=not chosen,
+            key="make_active",
+            on_click=session.set_active_runs,
+            args=([r.id for r in chosen],),
+        )
+        c2.button(
+            f"Delete {len(changeable)} run(s)…",
+            disabled=not changeable,
+            key="delete_ask",
+            on_click=_ask_delete,
+            args=([r.id for r in changeable],),
+        )
+        pending = [i for i in st.session_state.get(PENDING_KEY, []) if i in by_id]
         if pending:
             names = ", ".join(by_id[i].name for i in pending)
             st.warning(f"Delete {names}? This removes the run folders for good.")
             y, n = st.columns(2)
-            if y.button("Yes, delete", key="delete_confirm"):
-                for run_id in pending:
-                    store.delete(run_id)
-                st.session_state["delete_pending"] = []
-                session.set_active_runs([a for a in active if a not in pending])
-                st.rerun()
-            if n.button("Cancel", key="delete_cancel"):
-                st.session_state["delete_pending"] = []
-                st.rerun()
+            y.button("Yes, delete", key="delete_confirm", on_click=_delete, args=(store, pending))
+            n.button("Cancel", key="delete_cancel", on_click=_ask_delete, args=([],))
         if len(changeable) == 1 and len(chosen) == 1:
-            new = st.text_input("Rename the selected run", chosen[0].name, key="rename_to")
-            if st.button("Save name", key="rename_save"):
-                try:
-                    store.rename(chosen[0].id, new)
-                    st.rerun()
-                except RunError as exc:
-                    st.error(str(exc))
+            st.text_input("Rename the selected run", chosen[0].name, key="rename_to")
+            st.button("Save name", key="rename_save", on_click=_rename, args=(store, chosen[0].id))
+            if RENAME_ERROR_KEY in st.session_state:
+                st.error(st.session_state.pop(RENAME_ERROR_KEY))
         if len(chosen) == 1:
             try:
                 archive = run_zip(store, chosen[0].id)

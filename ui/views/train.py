@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from fmnist_viz.jobs import ExecutorError
+from fmnist_viz.jobs import ExecutorError, JobManager
 from fmnist_viz.models import PRESETS, SpecCheck, check_spec, preset
 from fmnist_viz.runs import RunError
 from fmnist_viz.teaching import PAGE_INTROS, PRESET_STORIES
@@ -43,6 +43,35 @@ LENGTHS = {
     "custom": ("Custom", None, None),
 }
 DEFAULTS = TrainConfig()
+ERROR_KEY = "train_error"  # why the last Start did not start, shown once
+
+
+def _start(jm: JobManager, spec: dict, arch: str) -> None:
+    """Start button callback: submit the run the form describes; it becomes the panel's run
+    and an active run (the inside pages show it), else the reason is shown once."""
+    state = st.session_state
+    length = state["train_length"]
+    _, limit, n_epochs = LENGTHS[length]
+    if length == "custom":
+        limit, n_epochs = (int(state["train_subset"]) or None), int(state["train_epochs"])
+    every = state["train_state_every"]
+    config = TrainConfig(
+        epochs=n_epochs,
+        batch_size=int(state["train_batch"]),
+        learning_rate=float(state["train_lr"]),
+        optimizer=state["train_optimizer"],
+        train_limit=limit,
+        seed=int(state["train_seed"]) or None,
+        state_every=None if every is None else int(every),
+    )
+    name = state["train_name"] or _title(arch)
+    try:
+        run_id = jm.submit(session.owner(), spec, config, name=name, arch=arch)
+    except (ConfigError, RunError, ExecutorError) as exc:  # settings, memory, store, executor
+        state[ERROR_KEY] = f"Cannot start: {exc}"
+        return
+    state[panel.RUN_KEY] = run_id
+    session.set_active_runs([run_id, *session.active_runs_now()])
 
 
 def _title(key: str) -> str:
@@ -119,14 +148,12 @@ def render() -> None:
 
         with right, st.form("settings"):
             st.markdown("**Training settings** (defaults: the study's protocol)")
-            length = st.radio(
+            st.radio(
                 "Length", list(LENGTHS), format_func=lambda k: LENGTHS[k][0], key="train_length"
             )
             c1, c2 = st.columns(2)
-            epochs = c1.number_input(
-                "Epochs (custom)", 1, EPOCHS_MAX, DEFAULTS.epochs, key="train_epochs"
-            )
-            subset = c2.number_input(
+            c1.number_input("Epochs (custom)", 1, EPOCHS_MAX, DEFAULTS.epochs, key="train_epochs")
+            c2.number_input(
                 "Training images (custom, 0 = all)",
                 0,
                 PROTOCOL_TRAIN_SIZE,
@@ -134,21 +161,23 @@ def render() -> None:
                 step=1000,
                 key="train_subset",
             )
-            batch = c1.selectbox(
+            c1.selectbox(
                 "Batch size",
                 BATCH_SIZE_CHOICES,
                 index=BATCH_SIZE_CHOICES.index(DEFAULTS.batch_size),
+                key="train_batch",
             )
-            optimizer = c2.selectbox("Optimizer", OPTIMIZERS)
-            lr = c1.number_input(
+            c2.selectbox("Optimizer", OPTIMIZERS, key="train_optimizer")
+            c1.number_input(
                 "Learning rate",
                 LEARNING_RATE_FIELD_MIN,
                 LEARNING_RATE_MAX,
                 DEFAULTS.learning_rate,
                 format="%.4f",
+                key="train_lr",
             )
-            seed = c2.number_input("Seed (0 = random)", 0, SEED_MAX, 0, key="train_seed")
-            every = c1.number_input(
+            c2.number_input("Seed (0 = random)", 0, SEED_MAX, 0, key="train_seed")
+            c1.number_input(
                 "Save the weights every … batches",
                 0,
                 None,
@@ -158,32 +187,17 @@ def render() -> None:
                 help="The inside pages play these states back. Empty: four per epoch; 0: only at "
                 "epoch ends.",
             )
-            name = st.text_input("Run name", "", placeholder=_title(arch), key="train_name")
-            start = st.form_submit_button("Start training", type="primary", disabled=not summary.ok)
+            st.text_input("Run name", "", placeholder=_title(arch), key="train_name")
+            st.form_submit_button(
+                "Start training",
+                type="primary",
+                disabled=not summary.ok,
+                on_click=_start,
+                args=(jm, spec, arch),
+            )
 
-    if start:
-        _, limit, n_epochs = LENGTHS[length]
-        if length == "custom":
-            limit, n_epochs = (int(subset) or None), int(epochs)
-        config = TrainConfig(
-            epochs=n_epochs,
-            batch_size=int(batch),
-            learning_rate=float(lr),
-            optimizer=optimizer,
-            train_limit=limit,
-            seed=int(seed) or None,
-            state_every=None if every is None else int(every),
-        )
-        try:
-            run_id = jm.submit(session.owner(), spec, config, name=name or _title(arch), arch=arch)
-        except (ConfigError, RunError, ExecutorError) as exc:  # settings, memory, store, executor
-            st.error(f"Cannot start: {exc}")
-        else:
-            st.session_state[panel.RUN_KEY] = run_id
-            session.set_active_runs(
-                [run_id, *session.active_runs_now()]
-            )  # the inside pages show it
-            st.rerun()  # redraw the sidebar with the new job
+    if ERROR_KEY in st.session_state:
+        st.error(st.session_state.pop(ERROR_KEY))
 
     if not summary.ok:
         st.warning("Fix the problems above to start training.")

@@ -41,6 +41,9 @@ def ready() -> bool:
     return True
 
 
+DEMO_ERROR_KEY = "lesson_demo_error"  # why the quick demo did not start, shown once
+
+
 def offer_quick_demo(why: str) -> None:
     """Why there is nothing to look inside, and a button that trains the quick demo (the
     lesson shows it as soon as it starts)."""
@@ -48,8 +51,14 @@ def offer_quick_demo(why: str) -> None:
         f"{why} The quick demo trains Model 1 on {QUICK_DEMO_TRAIN_LIMIT:,} images for "
         f"{QUICK_DEMO_EPOCHS} epochs; the lesson shows it as it learns."
     )
-    if not st.button("Train the quick demo", key="lesson_demo", type="primary"):
-        return
+    st.button("Train the quick demo", key="lesson_demo", type="primary", on_click=_train_demo)
+    if DEMO_ERROR_KEY in st.session_state:
+        st.error(st.session_state.pop(DEMO_ERROR_KEY))
+
+
+def _train_demo() -> None:
+    """Button callback: start the quick demo; it becomes the active run (the lesson shows it
+    as soon as it starts), else the reason is shown once."""
     config = TrainConfig(epochs=QUICK_DEMO_EPOCHS, train_limit=QUICK_DEMO_TRAIN_LIMIT)
     jm = resources.job_manager()
     try:
@@ -57,10 +66,9 @@ def offer_quick_demo(why: str) -> None:
             session.owner(), preset(DEMO_ARCH), config, name=DEMO_NAME, arch=DEMO_ARCH
         )
     except (ConfigError, RunError, ExecutorError) as exc:
-        st.error(f"Cannot start the quick demo: {exc}")
+        st.session_state[DEMO_ERROR_KEY] = f"Cannot start the quick demo: {exc}"
         return
     session.set_active_runs([run_id, *session.active_runs_now()])
-    st.rerun()
 
 
 def _waiting(run_id: str) -> None:
