@@ -6,7 +6,12 @@ figures (`lesson`), the Class board's scatter (`board`), and any of them restyle
 (`projector`).
 """
 
-from fmnist_viz.figures.attribution import attribution_figure, map_range, methods_panel
+from fmnist_viz.figures.attribution import (
+    attribution_figure,
+    map_range,
+    methods_panel,
+    shared_scale,
+)
 from fmnist_viz.figures.board import accuracy_vs_params
 from fmnist_viz.figures.curves import gap_chart, group_colors, overlay_curves, small_multiples
 from fmnist_viz.figures.dropout import dropout_triplet
@@ -102,6 +107,7 @@ __all__ = [
     "run_color",
     "separability_by_epoch",
     "separability_line",
+    "shared_scale",
     "small_multiples",
     "stage_overview",
     "study_verdict_figure",

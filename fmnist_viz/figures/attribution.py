@@ -60,6 +60,18 @@ def map_range(values: np.ndarray, signed: bool) -> tuple[float, float]:
     return (-top, top) if signed else (0.0, top)
 
 
+SHARED_SCALE_METHODS = ("occlusion",)  # drops in probability: one unit whatever the model
+
+
+def shared_scale(method: str, maps: Sequence[np.ndarray]) -> tuple[float, float] | None:
+    """One colour range for one method's maps from several models when their values share a
+    unit (occlusion's signed drops in probability: ±max|v| over all of them); None when each
+    map keeps its own (gradients are of each model's own score)."""
+    if method not in SHARED_SCALE_METHODS or not maps:
+        return None
+    return map_range(np.concatenate([np.ravel(m) for m in maps]), signed=True)
+
+
 def unit_label(method: str, score: str = "logit") -> str:
     """What a method's values are, for its colour bar ('|∂ logit / ∂ pixel|')."""
     return UNITS[method].format(score=score)

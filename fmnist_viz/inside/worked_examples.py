@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -173,6 +174,74 @@ def pool_step(
     top, left = _origin(values.shape, pool_size, stride or pool_size, padding, (row, col))
     block, _ = _window(values, top, left, pool_size, np.nan)
     return PoolStep(row, col, channel, top, left, block, kind)
+
+
+POOL_KINDS = {"MaxPooling2D": "max", "AveragePooling2D": "average"}
+
+
+@dataclass(frozen=True)
+class Window:
+    """A Keras conv or pooling layer's window: its size, stride and padding."""
+
+    size: int
+    stride: int
+    padding: str
+
+
+def _one(value: Any) -> int:
+    """A Keras layer's per-axis setting (strides=(2, 2)) as one number."""
+    return int(value[0] if isinstance(value, tuple | list) else value)
+
+
+def layer_window(layer: Any) -> Window:
+    """The window of a Keras Conv2D (kernel_size) or pooling layer (pool_size)."""
+    size = layer.pool_size if hasattr(layer, "pool_size") else layer.kernel_size
+    return Window(_one(size), _one(layer.strides), str(layer.padding))
+
+
+def layer_conv_step(
+    layer: Any,
+    image: np.ndarray,
+    kernel: np.ndarray,
+    bias: np.ndarray,
+    *,
+    filter_index: int,
+    row: int,
+    col: int,
+    activation: str = "relu",
+) -> ConvStep:
+    """`conv_step` with the stride and padding of the Keras Conv2D layer the kernel is from."""
+    window = layer_window(layer)
+    return conv_step(
+        image,
+        kernel,
+        bias,
+        filter_index=filter_index,
+        row=row,
+        col=col,
+        stride=window.stride,
+        padding=window.padding,
+        activation=activation,
+    )
+
+
+def layer_pool_step(layer: Any, maps: np.ndarray, *, channel: int, row: int, col: int) -> PoolStep:
+    """`pool_step` with the size, stride, padding and kind (max or average) of a Keras
+    pooling layer (ValueError for another kind of layer)."""
+    kind = POOL_KINDS.get(type(layer).__name__)
+    if kind is None:
+        raise ValueError(f"{type(layer).__name__} is not a max or average pooling layer")
+    window = layer_window(layer)
+    return pool_step(
+        maps,
+        channel=channel,
+        row=row,
+        col=col,
+        pool_size=window.size,
+        stride=window.stride,
+        padding=window.padding,
+        kind=kind,
+    )
 
 
 def strongest(values: np.ndarray) -> tuple[int, int]:

@@ -14,9 +14,11 @@ from fmnist_viz.runs.states import (
     StateRef,
     conv_weights,
     encode_state,
+    kernel_limits,
     kernel_snapshot,
     other_weights,
     read_state,
+    weight_change,
 )
 from fmnist_viz.runs.status import USABLE, badge, default_run, planned_epochs, status_text
 from fmnist_viz.runs.store import ACTIVE, MODEL_FILE, RUN_FILE, RunError, RunInfo, RunStore, now_iso
@@ -38,6 +40,7 @@ __all__ = [
     "default_run",
     "encode_state",
     "file_version",
+    "kernel_limits",
     "kernel_snapshot",
     "now_iso",
     "other_weights",
@@ -45,5 +48,6 @@ __all__ = [
     "read_state",
     "run_zip",
     "status_text",
+    "weight_change",
     "write_bytes_atomic",
 ]

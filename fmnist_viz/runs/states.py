@@ -26,6 +26,7 @@ import io
 import re
 import zipfile
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -177,3 +178,20 @@ def conv_weights(snapshot: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray,
                 bias = np.zeros(kernel.shape[-1], dtype=kernel.dtype)
             out[layer] = (kernel, bias)
     return out
+
+
+def kernel_limits(snapshots: Iterable[dict[str, np.ndarray]]) -> dict[str, float]:
+    """Per conv layer, the largest |kernel weight| over several states' weights (the fixed
+    colour range of a kernel playback); a layer missing from a state is skipped there."""
+    limits: dict[str, float] = {}
+    for snapshot in snapshots:
+        for layer, (kernel, _) in conv_weights(snapshot).items():
+            limits[layer] = max(limits.get(layer, 0.0), float(np.abs(kernel).max()))
+    return limits
+
+
+def weight_change(weights: np.ndarray, initial: np.ndarray) -> float:
+    """How far weights moved from their initial values, relative to their initial size:
+    mean |w − w₀| / mean |w₀| (0 when they did not move)."""
+    now, start = np.asarray(weights, np.float64), np.asarray(initial, np.float64)
+    return float(np.mean(np.abs(now - start)) / max(np.mean(np.abs(start)), 1e-12))

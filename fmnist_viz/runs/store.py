@@ -130,6 +130,11 @@ class RunInfo:
         """A run.json field."""
         return self.meta.get(key, default)
 
+    @property
+    def model_path(self) -> Path:
+        """The run's saved best model (it may not exist yet)."""
+        return self.path / MODEL_FILE
+
 
 class RunStore:
     """A folder of run folders."""
@@ -303,11 +308,15 @@ class RunStore:
             return None  # replaced while reading, or damaged: the listing says which
         return StateRef(step, step / max(steps, 1), True, path)
 
+    def model_path(self, run_id: str) -> Path:
+        """The run's saved best model file (it may not exist yet); RunError for a bad id."""
+        return self.path(run_id) / MODEL_FILE
+
     def load_model(self, run_id: str) -> Any:
         """The saved best model (Keras); RunError when missing or unreadable."""
         import keras
 
-        path = self.path(run_id) / MODEL_FILE
+        path = self.model_path(run_id)
         if not path.exists():
             raise RunError(f"Run {run_id} has no saved model yet")
         try:

@@ -31,10 +31,11 @@ from fmnist_viz.study.compare import (
     study_references,
     welch_between,
 )
-from fmnist_viz.study.configurations import training_settings
+from fmnist_viz.study.configurations import LABEL_SEPARATOR, label_difference, training_settings
 from fmnist_viz.study.dropout_study import STUDY_COLUMNS, study_table
 from fmnist_viz.study.reference import (
     STUDY_MODELS,
+    STUDY_RUNS_PER_MODEL,
     logged_mean,
     matches_protocol,
     study_band,
@@ -59,11 +60,13 @@ from fmnist_viz.study.sweep import (
 
 __all__ = [
     "BOARD_COLUMNS",
+    "LABEL_SEPARATOR",
     "MAX_REPEATS",
     "MAX_SWEEP_RUNS",
     "STUDY_COLUMNS",
     "STUDY_MODELS",
     "STUDY_REFERENCE",
+    "STUDY_RUNS_PER_MODEL",
     "TRAINING_KEYS",
     "BoardRow",
     "ReferencePoint",
@@ -79,6 +82,7 @@ __all__ = [
     "group_names",
     "group_table",
     "histories_csv",
+    "label_difference",
     "load_series",
     "logged_mean",
     "matches_protocol",

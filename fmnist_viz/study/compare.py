@@ -17,7 +17,12 @@ import numpy as np
 from fmnist_viz.models import PRESETS
 from fmnist_viz.runs import RunError, RunStore
 from fmnist_viz.study.configurations import config_key, group_label, preset_key, training_settings
-from fmnist_viz.study.reference import LOGGED_METRICS, matches_protocol, study_band
+from fmnist_viz.study.reference import (
+    LOGGED_METRICS,
+    STUDY_RUNS_PER_MODEL,
+    matches_protocol,
+    study_band,
+)
 from fmnist_viz.study.stats import (
     STUDY_REFERENCE,
     WelchResult,
@@ -317,7 +322,7 @@ def study_references(series: Sequence[RunSeries]) -> dict[str, float]:
     epochs or other settings the study's numbers are not a reference.
     """
     return {
-        f"Study {PRESETS[k]['title']} (mean of 10)": STUDY_REFERENCE[k]
+        f"Study {PRESETS[k]['title']} (mean of {STUDY_RUNS_PER_MODEL})": STUDY_REFERENCE[k]
         for k in _study_models(series)
         if k in STUDY_REFERENCE
     }

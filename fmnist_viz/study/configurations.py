@@ -14,6 +14,8 @@ from typing import Any
 from fmnist_viz.models import PRESETS, normalize, preset
 from fmnist_viz.training import PRECISION_LABELS, PROTOCOL_VAL_SIZE, TrainConfig
 
+LABEL_SEPARATOR = " · "  # between the parts of a configuration label
+
 
 def _canonical(value: Any) -> str:
     """Serialise JSON data in one stable form (sorted keys, no spaces)."""
@@ -89,4 +91,14 @@ def group_label(meta: dict[str, Any]) -> str:
         parts.append(f"val {config['val_size']:,}")
     if "precision" in config:
         parts.append(PRECISION_LABELS.get(config["precision"], str(config["precision"])))
-    return " · ".join(parts)
+    return LABEL_SEPARATOR.join(parts)
+
+
+def label_difference(a: str, b: str) -> tuple[str, str, str]:
+    """Return the parts in which two configuration labels differ (each label whole when the
+    two share every part), and the parts they share: ('Model 1', 'Model 2', '10 ep · bs 64')."""
+    parts_a, parts_b = a.split(LABEL_SEPARATOR), b.split(LABEL_SEPARATOR)
+    shared = [p for p in parts_a if p in parts_b]
+    only_a = LABEL_SEPARATOR.join(p for p in parts_a if p not in shared) or a
+    only_b = LABEL_SEPARATOR.join(p for p in parts_b if p not in shared) or b
+    return only_a, only_b, LABEL_SEPARATOR.join(shared)

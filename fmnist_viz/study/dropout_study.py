@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from fmnist_viz.models import normalize
 from fmnist_viz.runs import RunStore
 from fmnist_viz.study.compare import load_series
-from fmnist_viz.study.configurations import training_settings
+from fmnist_viz.study.configurations import LABEL_SEPARATOR, training_settings
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -72,7 +72,7 @@ def study_table(store: RunStore, run_id: str) -> pd.DataFrame | None:
     series, _ = load_series(store, [r.id for r in kin])
     rows = [
         {
-            "model": s.group.split(" · ")[0],
+            "model": s.group.split(LABEL_SEPARATOR)[0],
             "dropout": where[s.run_id],
             "final train acc": s.final_train_accuracy,
             "final val acc": float(s.val_accuracy[-1]),

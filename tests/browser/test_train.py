@@ -72,9 +72,13 @@ def test_train_watch_switch_stop_and_find(server, shots) -> None:
         page.screenshot(path=shots / "3-runs-while-training.png", full_page=True)
 
         _nav(page, "Train")
-        page.get_by_text("samples/s").first.wait_for(timeout=15_000)
+        # the Train panel's own Stop: the sidebar's "Stop Model 1" and its samples/s show on
+        # every page, so waiting for them could click Stop before the switch to Train is drawn
+        # (that click's rerun then keeps the Runs page, and "Stopped after" never shows)
+        stop = page.get_by_role("button", name="Stop", exact=True)
+        stop.wait_for(timeout=15_000)
         epoch_before = _run_meta(runs).get("epochs_done", 0)
-        page.get_by_role("button", name="Stop").first.click()
+        stop.click()
         page.get_by_text("Stopped after").wait_for(timeout=30_000)
         page.screenshot(path=shots / "4-stopped.png", full_page=True)
         meta = _run_meta(runs)

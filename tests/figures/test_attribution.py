@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fmnist_viz.figures import attribution_figure, map_range, methods_panel
+from fmnist_viz.figures import attribution_figure, map_range, methods_panel, shared_scale
 from fmnist_viz.figures.attribution import HEAT, SIGNED, describe, overlay_figure, unit_label
 from fmnist_viz.seeing import ATTRIBUTION_METHODS, Attribution
 
@@ -110,3 +110,16 @@ def test_methods_panel_of_three_and_bad_input() -> None:
         methods_panel(IMAGE, [])
     with pytest.raises(ValueError, match="map of its shape"):
         methods_panel(IMAGE[:14], results)
+
+
+def test_occlusion_maps_of_two_runs_share_one_signed_scale() -> None:
+    a = np.array([[0.1, -0.3], [0.0, 0.2]])
+    b = np.array([[0.05, 0.4], [-0.1, 0.0]])
+    top = np.abs(np.concatenate([a.ravel(), b.ravel()])).max()  # NumPy reference: 0.4
+    assert shared_scale("occlusion", [a, b]) == pytest.approx((-top, top))
+    assert shared_scale("occlusion", [np.zeros((2, 2))] * 2) == (-1.0, 1.0)  # never empty
+
+
+@pytest.mark.parametrize("method", ["grad_cam", "saliency", "smoothgrad"])
+def test_gradient_maps_keep_their_own_scale(method: str) -> None:
+    assert shared_scale(method, [np.ones((2, 2)), np.ones((2, 2))]) is None

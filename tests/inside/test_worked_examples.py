@@ -10,6 +10,9 @@ from fmnist_viz.inside import (
     Prober,
     conv_equation,
     conv_step,
+    layer_conv_step,
+    layer_pool_step,
+    layer_window,
     on_the_object,
     pool_equation,
     pool_step,
@@ -148,3 +151,37 @@ def test_on_the_object_keeps_the_garment_only() -> None:
     small = response[::2, ::2]
     assert np.array_equal(on_the_object(small, image), small)  # another size: unchanged
     assert strongest(on_the_object(response, np.zeros((28, 28)))) == (0, 27)
+
+
+@pytest.mark.parametrize(("stride", "padding"), [(1, "same"), (2, "valid"), ((2, 2), "same")])
+def test_layer_conv_step_reads_the_layers_stride_and_padding(stride, padding) -> None:
+    layer = keras.layers.Conv2D(3, 3, strides=stride, padding=padding)
+    out = np.asarray(layer(IMAGE[None, :, :, None]))[0]
+    kernel, bias = (np.asarray(w) for w in layer.get_weights())
+    assert layer_window(layer).stride == (stride[0] if isinstance(stride, tuple) else stride)
+    assert layer_window(layer).padding == padding and layer_window(layer).size == 3
+    for row, col in [(0, 0), (out.shape[0] - 1, out.shape[1] - 1)]:
+        step = layer_conv_step(layer, IMAGE, kernel, bias, filter_index=2, row=row, col=col,
+                               activation="linear")  # fmt: skip
+        assert step.total == pytest.approx(float(out[row, col, 2]), abs=1e-5)
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        keras.layers.MaxPooling2D(2),
+        keras.layers.MaxPooling2D(3, strides=2, padding="same"),
+        keras.layers.AveragePooling2D(2, padding="same"),
+    ],
+)
+def test_layer_pool_step_reads_size_stride_padding_and_kind(layer) -> None:
+    maps = RNG.normal(size=(7, 7, 2)).astype(np.float32)
+    out = np.asarray(layer(maps[None]))[0]
+    for row in range(out.shape[0]):
+        step = layer_pool_step(layer, maps, channel=1, row=row, col=out.shape[1] - 1)
+        assert step.value == pytest.approx(float(out[row, -1, 1]), abs=1e-5)
+
+
+def test_layer_pool_step_refuses_a_layer_that_is_not_pooling() -> None:
+    with pytest.raises(ValueError, match="not a max or average pooling"):
+        layer_pool_step(keras.layers.Conv2D(1, 2), np.zeros((4, 4, 1)), channel=0, row=0, col=0)

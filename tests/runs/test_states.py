@@ -13,7 +13,7 @@ keras = pytest.importorskip("keras")
 
 from fmnist_viz.inside import model_at, snapshot_outputs  # noqa: E402
 from fmnist_viz.models import build_model, preset  # noqa: E402
-from fmnist_viz.runs import read_state  # noqa: E402
+from fmnist_viz.runs import kernel_limits, read_state, weight_change  # noqa: E402
 from fmnist_viz.runs.states import list_states, state_name  # noqa: E402
 from tests.probe_support import TOL, reference  # noqa: E402
 
@@ -129,3 +129,23 @@ def test_state_model_is_built_once_per_spec(probe_images) -> None:
     with model_at(spec, weights) as second:
         second.predict(probe_images[1])
     assert first is second and second.traces() == 1
+
+
+def test_kernel_limits_are_the_largest_absolute_weight_over_all_states() -> None:
+    rng = np.random.default_rng(0)
+    states = [
+        {"conv1/kernel": rng.normal(size=(3, 3, 1, 4)), "conv1/bias": rng.normal(size=4)},
+        {"conv1/kernel": rng.normal(size=(3, 3, 1, 4)), "dense/kernel": rng.normal(size=(4, 2))},
+    ]
+    expected = max(np.abs(s["conv1/kernel"]).max() for s in states)  # NumPy reference
+    assert kernel_limits(states) == {"conv1": pytest.approx(expected)}
+    assert kernel_limits([]) == {}
+
+
+def test_weight_change_is_the_mean_move_relative_to_the_mean_start() -> None:
+    start = np.array([[1.0, -2.0], [0.5, 0.5]])
+    moved = np.array([[1.5, -2.0], [0.0, 1.0]])
+    expected = np.abs(moved - start).mean() / np.abs(start).mean()  # 0.375 / 1.0
+    assert weight_change(moved, start) == pytest.approx(expected)
+    assert weight_change(start, start) == 0.0
+    assert weight_change(np.ones(3), np.zeros(3)) > 0  # from all-zero weights: no division by 0

@@ -271,3 +271,12 @@ def test_an_unwritable_store_says_why(tmp_path: Path) -> None:
     assert RunStore(tmp_path / "new").writable_problem() is None
     with pytest.raises(RunError, match="is a file"):
         RunStore(blocker).create(TINY_SPEC, TrainConfig())
+
+
+def test_model_path_is_the_model_file_in_the_run_folder(tmp_path: Path) -> None:
+    store = RunStore(tmp_path)
+    info = store.create(TINY_SPEC, TrainConfig(epochs=3), name="m")
+    assert store.model_path(info.id) == info.path / store_module.MODEL_FILE
+    assert store.load(info.id).model_path == store.model_path(info.id)
+    with pytest.raises(RunError):
+        store.model_path("../escape")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fmnist_viz.models import preset
+from fmnist_viz.study import LABEL_SEPARATOR, label_difference
 from fmnist_viz.study.configurations import config_key, group_label
 from fmnist_viz.training import TrainConfig
 
@@ -46,3 +47,10 @@ def test_group_label_is_readable() -> None:
     )
     custom = {"spec": {"name": "mine", "layers": preset("model1")["layers"][:-2]}}
     assert group_label({**_meta(), **custom}).startswith("mine · ")
+
+
+def test_label_difference_splits_what_differs_from_what_is_shared() -> None:
+    a, b = group_label(_meta()), group_label(_meta("model2", batch_size=32))
+    assert label_difference(a, b) == ("Model 1 · bs 64", "Model 2 · bs 32", "10 ep · adam 0.001")
+    assert LABEL_SEPARATOR.join(["Model 1", "10 ep"]) == "Model 1 · 10 ep"
+    assert label_difference(a, a) == (a, a, a)  # nothing differs: each label whole

@@ -60,6 +60,11 @@ def test_train_runs_a_job_and_shows_the_result(env: RunStore) -> None:
     assert len(at.get("plotly_chart")) >= 1
     assert at.session_state["active_runs"] == [run_id]  # active since it started: no click
     assert at.query_params["run"] in (run_id, [run_id])  # a link reproduces the view
+    at.session_state["active_runs"] = []  # another page made no run active
+    at.run()
+    at.button(key="panel_activate").click().run()  # acts in its callback
+    assert at.session_state["active_runs"] == [run_id]
+    assert "This run is the active run" in texts(at)
 
 
 def test_stop_ends_the_job_as_stopped(env: RunStore) -> None:
@@ -73,6 +78,17 @@ def test_stop_ends_the_job_as_stopped(env: RunStore) -> None:
     _poll(at, env, run_id, {"stopped"}, timeout=30)
     assert env.load(run_id).status == "stopped"
     assert "Stopped after" in texts(at)
+
+
+def test_the_sidebars_stop_button_stops_the_job_on_its_click(env: RunStore) -> None:
+    at = _app("pages/train.py")
+    _start_tiny(at, epochs=40, subset=0)
+    run_id = env.list()[0].id
+    wait_until(lambda: env.progress(run_id), 90, "the job's first progress")
+    at.run()
+    at.button(key=f"sidebar_stop_{run_id}").click().run()  # acts in its callback
+    _poll(at, env, run_id, {"stopped"}, timeout=30)
+    assert env.load(run_id).status == "stopped"
 
 
 def test_ray_asked_for_without_ray_says_so_and_starts_nothing(
@@ -149,9 +165,11 @@ def test_runs_page_lists_renames_and_deletes(env: RunStore) -> None:
     at.button(key="make_active").click().run()
     assert at.session_state["active_runs"] == [info.id]
 
-    at.run()  # AppTest drops a click made right after a run that called st.rerun()
-    at.button(key="delete_ask").click().run()
+    at.button(key="delete_ask").click().run()  # the buttons act in callbacks: no click lost
     assert info.path.exists()  # nothing deleted before the confirmation
+    at.button(key="delete_cancel").click().run()
+    assert info.path.exists() and not [b for b in at.button if b.key == "delete_confirm"]
+    at.button(key="delete_ask").click().run()
     at.button(key="delete_confirm").click().run()
     assert not info.path.exists()
     assert at.session_state["active_runs"] == []
@@ -160,7 +178,7 @@ def test_runs_page_lists_renames_and_deletes(env: RunStore) -> None:
 
 def test_editor_shows_each_error_on_its_own_row() -> None:
     from fmnist_viz.models import check_spec
-    from ui.layer_editor import row_problems
+    from ui.widgets.layer_editor import row_problems
 
     layers = [
         {"type": "conv2d", "name": "a"},

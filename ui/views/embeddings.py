@@ -14,7 +14,6 @@ inside pages): the picture, its class and the prediction are shown beside the ch
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
@@ -31,17 +30,7 @@ from fmnist_viz.figures import (
 from fmnist_viz.inside import Prober, model_at
 from fmnist_viz.runs import RunError, file_version
 from fmnist_viz.seeing import (
-    K_DEFAULT,
-    K_MAX,
-    K_MIN,
-    N_DEFAULT,
-    N_MAX,
-    N_MIN,
-    PERPLEXITY_DEFAULT,
-    PERPLEXITY_MAX,
-    PERPLEXITY_MIN,
     PROJECTIONS,
-    SEED_DEFAULT,
     EmbeddedSample,
     Stage,
     chance_level,
@@ -51,67 +40,15 @@ from fmnist_viz.seeing import (
     representations,
     tsne,
 )
-from ui import image_picker, presenter, resources, run_cache
-from ui.live_view import FULL_RERUN, ModelAt, Shown
+from ui.core import presenter, resources, run_cache
+from ui.live import fragment
+from ui.live.fragment import FULL_RERUN, ModelAt, Shown
+from ui.shell import ensure_shell
+from ui.views import embeddings_settings, inside_page
+from ui.views.embeddings_settings import Settings
+from ui.widgets import image_picker
 
 THUMB_PX = 196
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What the user asked for: sample size and seed, k, perplexity."""
-
-    n: int
-    seed: int
-    k: int
-    perplexity: float
-
-
-DEFAULTS = {
-    "emb_n": N_DEFAULT,
-    "emb_seed": SEED_DEFAULT,
-    "emb_k": K_DEFAULT,
-    "emb_perplexity": PERPLEXITY_DEFAULT,
-}
-
-
-def settings() -> Settings:
-    """The sample and score settings (outside the live fragment: changing one reruns the page)."""
-    for key, value in DEFAULTS.items():
-        st.session_state.setdefault(key, value)
-    keep = {"persist_state": "session"}
-    with st.expander("Sample and settings", expanded=False):
-        c1, c2, c3, c4 = st.columns(4)
-        n = c1.number_input(
-            f"Test images ({N_MIN:,} to {N_MAX:,})",
-            N_MIN,
-            N_MAX,
-            step=100,
-            key="emb_n",
-            help="Drawn class by class, so each class keeps its share of the test set.",
-            **keep,
-        )
-        seed = c2.number_input(
-            "Seed",
-            0,
-            2**31 - 1,
-            key="emb_seed",
-            help="The same seed gives the same images and the same t-SNE picture.",
-            **keep,
-        )
-        k = c3.number_input(
-            f"k nearest neighbours ({K_MIN} to {K_MAX})", K_MIN, K_MAX, key="emb_k", **keep
-        )
-        perplexity = c4.slider(
-            "t-SNE perplexity",
-            PERPLEXITY_MIN,
-            PERPLEXITY_MAX,
-            step=5.0,
-            key="emb_perplexity",
-            help="About how many neighbours each point keeps close in the t-SNE picture.",
-            **keep,
-        )
-    return Settings(int(n), int(seed), int(k), float(perplexity))
 
 
 # ---------------------------------------------------------------- cached results
@@ -403,3 +340,15 @@ def draw(
     scores_view(summary_, chosen, stage)
     overview(summary_)
     epochs_view(shown, data, chosen, summary_)
+
+
+def render() -> None:
+    """Draw the Embeddings page."""
+    ensure_shell()
+    run, data, picked = inside_page.start(
+        "Embeddings", "embeddings", ("embedding", "separability"), need_image=False
+    )
+    chosen = embeddings_settings.settings()
+    fragment.live_fragment(
+        run, "emb", lambda shown, model: draw(shown, model, chosen, picked, data)
+    )

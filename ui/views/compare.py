@@ -1,42 +1,43 @@
-"""Streamlit pieces of the Compare page: run picker, small multiples, tables, Welch, Repeat,
-this session's jobs."""
+"""Compare: learning curves of several runs side by side, repeated-run statistics, Repeat N,
+and sweeps over settings. The run picker, small multiples, Repeat and this session's jobs are
+here; the tables in `compare_tables`."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 
-import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from fmnist_viz.figures import small_multiples
+from fmnist_viz.figures import gap_chart, group_colors, overlay_curves, small_multiples
 from fmnist_viz.jobs import ExecutorError, JobManager
 from fmnist_viz.runs import RunError, RunStore
 from fmnist_viz.study import (
     MAX_REPEATS,
+    STUDY_RUNS_PER_MODEL,
     RunSeries,
     finished_only,
     group_names,
-    group_table,
-    histories_csv,
+    load_series,
     queue_repeats,
-    run_table,
-    run_table_csv,
     study_references,
-    welch_between,
 )
+from fmnist_viz.teaching import PAGE_INTROS, curves_summary, gap_summary
 from fmnist_viz.training import ConfigError
-from ui import state
-from ui.job_progress import rerun_when_ended, show_job
+from ui.core import presenter, resources, session, warm_up
+from ui.live.job_progress import rerun_when_ended, show_job
+from ui.shell import ensure_shell
+from ui.views import compare_tables
+from ui.widgets import sweep_form
 
 PICK_KEY = "cmp_pick"  # the multiselect's widget key
 SAVED_KEY = "cmp_selected"  # the selection, kept while the user is on other pages
 KNOWN_KEY = "cmp_known_finished"  # finished runs seen at the last look (to include new ones)
 JOBS_KEY = "_cmp_jobs_active"
 FLASH_KEY = "cmp_flash"
+ERROR_KEY = "cmp_repeat_error"  # why the last Queue click queued nothing, shown once
 MULTIPLES_COLS = 3
-FOUR = st.column_config.NumberColumn(format="%.4f")
 
 
 # ---------------------------------------------------------------- choosing runs to compare
@@ -135,147 +136,39 @@ def multiples(
     return small_multiples(series, metric, by=by, cols=MULTIPLES_COLS, colors=colors)
 
 
-# ---------------------------------------------------------------- tables and test
-
-
-RUN_VIEW = {  # the long configuration label last: the numbers stay in view on narrow screens
-    "run": "run",
-    "status": "status",
-    "seed": "seed",
-    "test_accuracy": "test acc",
-    "best_val_accuracy": "best val acc",
-    "best_epoch": "best epoch",
-    "final_train_accuracy": "final train acc",
-    "gap": "gap",
-    "gap_basis": "gap vs",
-    "params": "params",
-    "seconds_per_epoch": "s/epoch",
-    "group": "configuration",
-}
-GROUP_VIEW = {
-    "group": "configuration",
-    "runs": "runs",
-    "test_n": "n",
-    "test_mean": "mean",
-    "test_std": "std",
-    "test_min": "min",
-    "test_max": "max",
-    "gap_mean": "gap mean",
-    "gap_std": "gap std",
-}
-
-
-def run_table_view(series: Sequence[RunSeries]) -> None:
-    """One row per run: test, best validation and final training accuracy, gap, size, speed."""
-    table = run_table(series)[list(RUN_VIEW)].rename(columns=RUN_VIEW)
-    if (table["gap vs"] == "test").all():
-        table = table.drop(columns="gap vs")
-    config = {c: FOUR for c in ("test acc", "best val acc", "final train acc", "gap")}
-    config["params"] = st.column_config.NumberColumn(format="localized")
-    config["s/epoch"] = st.column_config.NumberColumn(format="%.1f")
-    st.dataframe(table, hide_index=True, column_config=config, key="cmp_run_table")
-    st.caption(
-        "gap = final training accuracy − test accuracy (− best validation accuracy for runs "
-        "without a test score: 'gap vs' val). Best epoch: the lowest validation loss, whose "
-        "weights are kept and tested."
-    )
-
-
-def group_frame(series: Sequence[RunSeries]) -> pd.DataFrame:
-    """Return test-accuracy statistics per configuration plus the study's reported means."""
-    table = group_table(series)[list(GROUP_VIEW)].rename(columns=GROUP_VIEW)
-    rows = [
-        {"configuration": label, "runs": 10, "n": 10, "mean": value}
-        for label, value in study_references(series).items()
-    ]
-    return pd.concat([table, pd.DataFrame(rows, columns=table.columns)], ignore_index=True)
-
-
-def group_table_view(series: Sequence[RunSeries]) -> None:
-    """Draw the per-configuration table of test accuracies."""
-    frame = group_frame(series)
-    config = {c: FOUR for c in ("mean", "std", "min", "max", "gap mean", "gap std")}
-    st.dataframe(
-        frame, hide_index=True, column_config=config, key="cmp_group_table", placeholder="–"
-    )
-    st.caption(
-        "Test accuracy per configuration over its runs with a test score (n); std is the sample "
-        "standard deviation. 'Study' rows are the means the study reports for 10 runs each."
-    )
-
-
-def short_labels(a: str, b: str) -> tuple[str, str, str]:
-    """Return the parts in which two group labels differ, and the parts they share."""
-    pa, pb = a.split(" · "), b.split(" · ")
-    shared = [p for p in pa if p in pb]
-    da = " · ".join(p for p in pa if p not in shared) or a
-    db = " · ".join(p for p in pb if p not in shared) or b
-    return da, db, " · ".join(shared)
-
-
-def welch_view(series: Sequence[RunSeries]) -> None:
-    """Welch's t-test of the test accuracies of two chosen configurations, read aloud."""
-    groups = group_names(series)
-    if len(groups) < 2:
-        st.caption("Select runs of two configurations to test whether their means differ.")
-        return
-    c1, c2 = st.columns(2)
-    a = c1.selectbox("Configuration A", groups, index=0, key="cmp_welch_a")
-    b = c2.selectbox("Configuration B", groups, index=1, key="cmp_welch_b")
-    if a == b:
-        st.info("Choose two different configurations.")
-        return
-    result = welch_between(series, a, b)
-    label_a, label_b, shared = short_labels(a, b)
-    st.markdown(result.reading(label_a=label_a, label_b=label_b))
-    detail = (
-        f"Mean test accuracy {label_a} {result.mean_a:.4f} (n = {result.n_a}), "
-        f"{label_b} {result.mean_b:.4f} (n = {result.n_b})"
-    )
-    if not math.isnan(result.p):
-        detail += f"; Welch's t = {result.t:.2f}, df = {result.df:.1f}, p = {result.p:.3g}"
-    st.caption(detail + (f". Both: {shared}." if shared else "."))
-
-
-def downloads(series: Sequence[RunSeries]) -> None:
-    """CSV downloads of the run table and of every run's per-epoch history."""
-    row = st.container(horizontal=True)
-    row.download_button(
-        "Run table (CSV)",
-        run_table_csv(series),
-        file_name="runs.csv",
-        mime="text/csv",
-        key="cmp_dl_runs",
-        on_click="ignore",
-    )
-    row.download_button(
-        "Histories (CSV)",
-        histories_csv(series),
-        file_name="histories.csv",
-        mime="text/csv",
-        key="cmp_dl_histories",
-        on_click="ignore",
-    )
-
-
 # ---------------------------------------------------------------- repeat a configuration
+
+
+def _queue_repeats(jm: JobManager, templates: dict[str, str]) -> None:
+    """Queue button callback: N more runs of the chosen configuration (its newest run's
+    settings, the next free seeds); the outcome is shown once."""
+    group = st.session_state["cmp_repeat_group"]
+    try:
+        ids = queue_repeats(
+            jm, session.owner(), templates[group], int(st.session_state["cmp_repeat_n"])
+        )
+    except (ConfigError, RunError, ValueError, ExecutorError, KeyError) as exc:
+        st.session_state[ERROR_KEY] = f"Cannot queue: {exc}"
+        return
+    st.session_state[FLASH_KEY] = f"Queued {len(ids)} run(s) of {group}."
 
 
 def repeat_view(jm: JobManager, series: Sequence[RunSeries]) -> None:
     """Pick a configuration of the selection and queue N more runs of it."""
     groups = group_names(series)
     c1, c2, c3 = st.columns([4, 1, 1], vertical_alignment="bottom")
-    group = c1.selectbox("Configuration to repeat", groups, key="cmp_repeat_group")
+    c1.selectbox("Configuration to repeat", groups, key="cmp_repeat_group")
     n = int(c2.number_input("New runs", 1, MAX_REPEATS, 3, key="cmp_repeat_n"))
-    if c3.button(f"Queue {n} run(s)", key="cmp_repeat_go", type="primary"):
-        template = [s for s in series if s.group == group][-1].run_id
-        try:
-            ids = queue_repeats(jm, state.owner(), template, n)
-        except (ConfigError, RunError, ValueError, ExecutorError) as exc:
-            st.error(f"Cannot queue: {exc}")
-            return
-        st.session_state[FLASH_KEY] = f"Queued {len(ids)} run(s) of {group}."
-        st.rerun()  # redraw the sidebar with the new jobs
+    templates = {g: [s.run_id for s in series if s.group == g][-1] for g in groups}
+    c3.button(
+        f"Queue {n} run(s)",
+        key="cmp_repeat_go",
+        type="primary",
+        on_click=_queue_repeats,
+        args=(jm, templates),
+    )
+    if ERROR_KEY in st.session_state:
+        st.error(st.session_state.pop(ERROR_KEY))
     if FLASH_KEY in st.session_state:
         st.success(st.session_state.pop(FLASH_KEY))
     st.caption(
@@ -286,7 +179,7 @@ def repeat_view(jm: JobManager, series: Sequence[RunSeries]) -> None:
 
 def jobs_view(jm: JobManager) -> None:
     """This session's training jobs; refreshes every second while any of them is active."""
-    jobs = jm.jobs(state.owner())
+    jobs = jm.jobs(session.owner())
     active = [j.run_id for j in jobs if j.active]
     # This full run already shows every ended job: the fragment reruns the page only for jobs
     # that end later. (A rerun now would also let the browser's older run selection overwrite
@@ -298,9 +191,108 @@ def jobs_view(jm: JobManager) -> None:
 
 def _jobs_body(jm: JobManager) -> None:
     """Draw one line per job; rerun the whole page when one has ended since the last draw."""
-    jobs = jm.jobs(state.owner())
+    jobs = jm.jobs(session.owner())
     now = [j.run_id for j in jobs if j.active]
     rerun_when_ended(JOBS_KEY, now)  # a run finished: redraw the charts with it
     st.markdown(f"**Your training jobs** ({len(now)} active, {len(jobs) - len(now)} ended)")
     for view in jobs[-12:]:
         show_job(view)
+
+
+def sweep_section(jm: JobManager, store: RunStore) -> None:
+    """The Sweep form and the table of a sweep."""
+    st.subheader("Sweep settings")
+    sweep_form.sweep_form(jm)
+    sweep_form.sweep_results(store)
+
+
+def render() -> None:
+    """Draw the Compare page."""
+    ensure_shell()
+    store = resources.store()
+    jm = resources.job_manager()
+    st.title("Compare")
+    st.caption(PAGE_INTROS["compare"])
+    every, skipped = load_series(store, comparable_ids(store))
+    for message in skipped:
+        st.warning(message)
+    if not every:
+        st.info("No run has a completed epoch yet. Train one on the Train page, or sweep below.")
+        sweep_section(jm, store)
+        jobs_view(jm)
+        st.stop()
+
+    series = pick_runs(every, session.active_runs(store), sweep_form.followed())
+    if not series:
+        st.info("Choose at least one run above.")
+        sweep_section(jm, store)
+        jobs_view(jm)
+        st.stop()
+
+    colors = group_colors(group_names(series))
+    references = study_references(series)
+    st.subheader("Learning curves")
+    show_runs = st.toggle(
+        "Show individual runs",
+        key="cmp_show_runs",
+        help="Configurations with several runs are drawn as mean ± one standard deviation.",
+    )
+    for metric in ("accuracy", "loss"):
+        presenter.chart(
+            overlay_curves(
+                series,
+                metric,
+                show_runs=show_runs,
+                reference=references if metric == "accuracy" else None,
+                colors=colors,
+                study=True,
+            ),
+            key=f"cmp_overlay_{metric}",
+        )
+        st.caption(curves_summary(series, metric))
+    if references:
+        st.caption(
+            f"Greys: the study's own {STUDY_RUNS_PER_MODEL} logged runs per model (mean ± std per "
+            "epoch; its log has no training loss). Dotted lines: the study's mean test accuracy "
+            f"over {STUDY_RUNS_PER_MODEL} runs (a test score, drawn for scale). Both appear only "
+            "for configurations on the study's protocol "
+            "with the full data."
+        )
+
+    st.subheader("Side by side")
+    c1, c2 = st.columns(2)
+    metric = c1.radio("Metric", ["accuracy", "loss"], horizontal=True, key="cmp_sm_metric")
+    by = c2.radio(
+        "One panel per",
+        ["group", "run"],
+        format_func=lambda b: "configuration" if b == "group" else "run",
+        horizontal=True,
+        key="cmp_sm_by",
+    )
+    presenter.chart(multiples(series, metric, by, colors), key="cmp_multiples")
+    st.caption(curves_summary(series, metric))
+
+    st.subheader("Generalisation gap")
+    presenter.chart(
+        gap_chart(series, bands=not show_runs, colors=colors, study=True), key="cmp_gap"
+    )
+    st.caption(gap_summary(series))
+    st.caption(
+        "Training minus validation accuracy after each epoch. A curve that keeps rising means the "
+        "model learns the training images better than it generalises: over-fitting."
+    )
+
+    st.subheader("Runs")
+    compare_tables.run_table_view(series)
+    compare_tables.downloads(series)
+    st.subheader("Configurations")
+    compare_tables.group_table_view(series)
+    st.subheader("Is the difference real? (Welch's t-test)")
+    compare_tables.welch_view(series)
+
+    st.subheader("Repeat a configuration")
+    repeat_view(jm, series)
+    sweep_section(jm, store)
+    jobs_view(jm)
+
+    warm_up.warm_up()  # after the page is drawn: TensorFlow loads for the inside pages

@@ -1,5 +1,6 @@
 """The Lesson's views inside the network (steps 2 to 6): one kernel's multiply-and-add, the
-first layer's maps, ReLU, one pooling block and dropout, for the weights `live_view` shows.
+first layer's maps, ReLU, one pooling block and dropout, for the weights the live fragment
+shows (`steps` decides which step draws which).
 
 Each view draws its figure above its sliders; the filter, positions and channel persist for
 the session, so a teacher's choice follows from step to step.
@@ -20,20 +21,22 @@ from fmnist_viz.figures import (
     relu_pair,
 )
 from fmnist_viz.inside import (
+    POOL_KINDS,
     LayerOutput,
     conv_equation,
-    conv_step,
     dropout_view,
+    layer_conv_step,
+    layer_pool_step,
+    layer_window,
     on_the_object,
     pool_equation,
-    pool_step,
     showable_layers,
     strongest,
     telling_channel,
 )
-from ui import live_view, presenter
+from ui.core import presenter
+from ui.live import fragment
 
-POOL_TYPES = ("MaxPooling2D", "AveragePooling2D")
 FILTER_KEY = "lesson_filter"
 CHANNEL_KEY = "lesson_pool_channel"
 SEED_KEY = "lesson_dropout_seed"
@@ -41,28 +44,11 @@ PERSIST: dict[str, Any] = {"persist_state": "session"}  # kept on the steps that
 DROPOUT_CHANNELS = 16  # of a dropout layer's maps, shown as two rows of eight
 DROPOUT_HEIGHT = 360
 MAP_COLUMNS = 16  # two rows for 32 filters: the whole layer on one projected screen
-NEEDS_FIRST_CONV = ("kernel", "feature_maps", "relu")
 
 
 def figure(fig: Any, key: str) -> None:
     """Every lesson figure goes through here: projector styling when presenting."""
     presenter.chart(fig, key=key)
-
-
-def draw(key: str, model: live_view.ModelAt, image: dict[str, Any]) -> None:
-    """The step's view of the weights shown."""
-    outputs = model.layer_outputs(image["image"])
-    if key in NEEDS_FIRST_CONV and (not outputs or outputs[0].type != "Conv2D"):
-        st.info("This model does not start with a convolution layer: open the full page.")
-        return
-    views = {
-        "kernel": _kernel,
-        "feature_maps": _feature_maps,
-        "relu": _relu,
-        "pooling": _pooling,
-        "dropout": _dropout,
-    }
-    views[key](model, outputs, image)
 
 
 def _choice(label: str, n: int, key: str, default: int, where: Any) -> int:
@@ -91,12 +77,7 @@ def _position(
     return row, col
 
 
-def _one(value: Any) -> int:
-    """A Keras layer's per-axis setting (strides=(2, 2)) as one number."""
-    return int(value[0] if isinstance(value, tuple | list) else value)
-
-
-def _kernel(model: live_view.ModelAt, outputs: list[LayerOutput], image: dict[str, Any]) -> None:
+def kernel(model: fragment.ModelAt, outputs: list[LayerOutput], image: dict[str, Any]) -> None:
     """Step 2: one output value of the first conv layer, multiply-and-add in numbers."""
     first = outputs[0]
     box, columns = st.container(), st.columns(3)  # the figure above its sliders
@@ -108,15 +89,14 @@ def _kernel(model: live_view.ModelAt, outputs: list[LayerOutput], image: dict[st
     weights = model.kernels()
     bias = weights.get(f"{first.name}/bias", np.zeros(first.output.shape[2]))
     try:
-        step = conv_step(
+        step = layer_conv_step(
+            layer,
             image["image"],
             weights[f"{first.name}/kernel"],
             bias,
             filter_index=f,
             row=row,
             col=col,
-            stride=_one(layer.strides),
-            padding=layer.padding,
             activation=first.activation or "linear",
         )
     except (KeyError, ValueError) as exc:  # a layer the worked example cannot write out
@@ -129,7 +109,7 @@ def _kernel(model: live_view.ModelAt, outputs: list[LayerOutput], image: dict[st
             st.caption("Part of the window hangs over the edge: those pixels count as 0.")
 
 
-def _feature_maps(model: live_view.ModelAt, outputs: list[LayerOutput], image: dict) -> None:
+def feature_maps(model: fragment.ModelAt, outputs: list[LayerOutput], image: dict) -> None:
     """Step 3: every channel of the first conv layer."""
     first = outputs[0]
     maps = channel_grid(first.output, f"{first.name}: one map per filter", cols=MAP_COLUMNS)
@@ -141,7 +121,7 @@ def _feature_maps(model: live_view.ModelAt, outputs: list[LayerOutput], image: d
     )
 
 
-def _relu(model: live_view.ModelAt, outputs: list[LayerOutput], image: dict) -> None:
+def relu(model: fragment.ModelAt, outputs: list[LayerOutput], image: dict) -> None:
     """Step 4: the followed filter before and after ReLU."""
     first = outputs[0]
     if first.pre_activation is None or first.activation != "relu":
@@ -156,9 +136,9 @@ def _relu(model: live_view.ModelAt, outputs: list[LayerOutput], image: dict) -> 
         st.caption(f"Over all {n} filters, ReLU set {zeroed:.0%} of the values to 0.")
 
 
-def _pooling(model: live_view.ModelAt, outputs: list[LayerOutput], image: dict) -> None:
+def pooling(model: fragment.ModelAt, outputs: list[LayerOutput], image: dict) -> None:
     """Step 5: one output of the first pooling layer, its block and maximum in numbers."""
-    index = next((i for i, o in enumerate(outputs) if o.type in POOL_TYPES), None)
+    index = next((i for i, o in enumerate(outputs) if o.type in POOL_KINDS), None)
     if index is None or index == 0 or not outputs[index - 1].is_map:
         st.info("This model has no pooling layer after a map: open the full page.")
         return
@@ -170,22 +150,13 @@ def _pooling(model: live_view.ModelAt, outputs: list[LayerOutput], image: dict) 
         f"Channel of {source.name}", before.shape[2], CHANNEL_KEY, followed, columns[0]
     )
     layer = model.prober.layer(pool.name)
-    size, stride = _one(layer.pool_size), _one(layer.strides)
+    stride = layer_window(layer).stride
     r, c = strongest(before[:, :, channel])
     shape = pool.output.shape[:2]
     start = (min(r // stride, shape[0] - 1), min(c // stride, shape[1] - 1))
     row, col = _position("lesson_pool", shape, start, columns[1:])
     try:
-        step = pool_step(
-            before,
-            channel=channel,
-            row=row,
-            col=col,
-            pool_size=size,
-            stride=stride,
-            padding=layer.padding,
-            kind="max" if pool.type == "MaxPooling2D" else "average",
-        )
+        step = layer_pool_step(layer, before, channel=channel, row=row, col=col)
     except ValueError as exc:
         st.info(f"{pool.name} cannot be written out here: {exc}")
         return
@@ -195,7 +166,7 @@ def _pooling(model: live_view.ModelAt, outputs: list[LayerOutput], image: dict) 
         st.markdown(f"`{pool_equation(step)}`")
 
 
-def _dropout(model: live_view.ModelAt, outputs: list[LayerOutput], image: dict) -> None:
+def dropout(model: fragment.ModelAt, outputs: list[LayerOutput], image: dict) -> None:
     """Step 6: the first dropout layer's mask and scaling on this image."""
     rates = showable_layers(model.prober, model.full)
     if not rates:

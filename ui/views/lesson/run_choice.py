@@ -9,7 +9,8 @@ from fmnist_viz.jobs import ExecutorError
 from fmnist_viz.models import preset
 from fmnist_viz.runs import USABLE, RunError
 from fmnist_viz.training import QUICK_DEMO_EPOCHS, QUICK_DEMO_TRAIN_LIMIT, ConfigError, TrainConfig
-from ui import resources, run_chooser, state
+from ui.core import resources, session
+from ui.widgets import run_chooser
 
 DEMO_NAME = "Quick demo (lesson)"
 DEMO_ARCH = "model1"
@@ -19,7 +20,7 @@ WAIT_SECONDS = 1.0
 def ready() -> bool:
     """True when there is a run whose weights the lesson can show; else say why (in the
     current container) and what to do: train the quick demo, or wait for it to start."""
-    for refused, reason in state.refused_runs().items():  # a link named a run it cannot show
+    for refused, reason in session.refused_runs().items():  # a link named a run it cannot show
         st.error(f"Run {refused} cannot be shown: {reason}")
     run_id = run_chooser.shown_run_id()
     if run_id is None:
@@ -40,6 +41,9 @@ def ready() -> bool:
     return True
 
 
+DEMO_ERROR_KEY = "lesson_demo_error"  # why the quick demo did not start, shown once
+
+
 def offer_quick_demo(why: str) -> None:
     """Why there is nothing to look inside, and a button that trains the quick demo (the
     lesson shows it as soon as it starts)."""
@@ -47,17 +51,24 @@ def offer_quick_demo(why: str) -> None:
         f"{why} The quick demo trains Model 1 on {QUICK_DEMO_TRAIN_LIMIT:,} images for "
         f"{QUICK_DEMO_EPOCHS} epochs; the lesson shows it as it learns."
     )
-    if not st.button("Train the quick demo", key="lesson_demo", type="primary"):
-        return
+    st.button("Train the quick demo", key="lesson_demo", type="primary", on_click=_train_demo)
+    if DEMO_ERROR_KEY in st.session_state:
+        st.error(st.session_state.pop(DEMO_ERROR_KEY))
+
+
+def _train_demo() -> None:
+    """Button callback: start the quick demo; it becomes the active run (the lesson shows it
+    as soon as it starts), else the reason is shown once."""
     config = TrainConfig(epochs=QUICK_DEMO_EPOCHS, train_limit=QUICK_DEMO_TRAIN_LIMIT)
     jm = resources.job_manager()
     try:
-        run_id = jm.submit(state.owner(), preset(DEMO_ARCH), config, name=DEMO_NAME, arch=DEMO_ARCH)
+        run_id = jm.submit(
+            session.owner(), preset(DEMO_ARCH), config, name=DEMO_NAME, arch=DEMO_ARCH
+        )
     except (ConfigError, RunError, ExecutorError) as exc:
-        st.error(f"Cannot start the quick demo: {exc}")
+        st.session_state[DEMO_ERROR_KEY] = f"Cannot start the quick demo: {exc}"
         return
-    state.set_active_runs([run_id, *state.active_runs_now()])
-    st.rerun()
+    session.set_active_runs([run_id, *session.active_runs_now()])
 
 
 def _waiting(run_id: str) -> None:

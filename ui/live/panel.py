@@ -8,11 +8,18 @@ from fmnist_viz.figures import live_curves
 from fmnist_viz.jobs import JobManager
 from fmnist_viz.runs import BatchTail
 from fmnist_viz.teaching import history_summary
-from ui import presenter, state
-from ui.job_progress import show_job
+from ui.core import presenter, session
+from ui.live.job_progress import show_job
 
 RUN_KEY = "train_run"
 DRAWN_KEY = "_panel_drawn_active"  # the job was active when the whole page was last drawn
+STOPPING_KEY = "_panel_stopping"  # Stop was clicked: say so once
+
+
+def _stop(jm: JobManager, run_id: str) -> None:
+    """Stop button callback: stop this session's job (its best weights so far are kept)."""
+    jm.stop(session.owner(), run_id)
+    st.session_state[STOPPING_KEY] = True
 
 
 def show(jm: JobManager) -> None:
@@ -25,14 +32,10 @@ def show(jm: JobManager) -> None:
         st.session_state.pop(RUN_KEY, None)
         return
     st.subheader(view.name)
-    owner = state.owner()
     # Buttons live outside the polling fragment so their clicks rerun the whole page.
-    if (
-        view.active
-        and jm.owns(owner, run_id)
-        and st.button("Stop", key="panel_stop", type="primary")
-    ):
-        jm.stop(owner, run_id)
+    if view.active and jm.owns(session.owner(), run_id):
+        st.button("Stop", key="panel_stop", type="primary", on_click=_stop, args=(jm, run_id))
+    if st.session_state.pop(STOPPING_KEY, False):
         st.toast("Stopping… the best weights so far are kept.")
     st.session_state[DRAWN_KEY] = view.active  # what this full run draws around the panel
     st.fragment(_panel, run_every=1.0 if view.active else None)(jm, run_id)
@@ -96,9 +99,13 @@ def _outcome(jm: JobManager, meta: dict, run_id: str) -> None:
     elif status in ("failed", "interrupted"):
         st.error(f"The run {status}: {meta.get('error', 'no details')}")
         return
-    active = state.active_runs(jm.store)
+    active = session.active_runs(jm.store)
     if run_id in active:
         st.caption("This run is the active run: open Feature maps, Kernels, ReLU or Dropout.")
-    elif st.button("Make it the active run", key="panel_activate"):
-        state.set_active_runs([run_id])
-        st.rerun()
+    else:
+        st.button(
+            "Make it the active run",
+            key="panel_activate",
+            on_click=session.set_active_runs,
+            args=([run_id],),
+        )

@@ -31,17 +31,43 @@ from fmnist_viz.training import (
     ConfigError,
     TrainConfig,
 )
-from ui import state
+from ui.core import session
 
 FOLLOW_KEY = "cmp_follow"  # runs this session queued: they join the selection as they finish
 SWEEP_KEY = "cmp_sweep_shown"
 FLASH_KEY = "cmp_sweep_flash"
+ERROR_KEY = "cmp_sweep_error"  # why the last Queue click did not queue it all, shown once
 SETTINGS_HELP = (
     "One setting per line, KEY=VALUE1,VALUE2,… A training setting ("
     + ", ".join(TRAINING_KEYS)
     + ") or a layer's, LAYER.SETTING: dropout1.rate, conv1.filters, dense1.units, … "
     "Every combination is trained for each architecture."
 )
+
+
+def _queue_sweep(jm: JobManager) -> None:
+    """Queue button callback: submit the sweep the widgets describe; its runs are followed
+    (they join the comparison when they finish); the outcome is shown once."""
+    try:
+        points = _plan(jm.store, jm.memory_limit_mb)
+    except SweepError as exc:
+        st.session_state[ERROR_KEY] = f"Cannot sweep: {exc}"
+        return
+    sweep_id = new_sweep_id()
+    try:
+        submit_sweep(jm, session.owner(), points, sweep_id)
+        problem = None
+    except (ConfigError, RunError, ExecutorError) as exc:
+        problem = str(exc)
+    ids = [m["id"] for m in sweep_runs(jm.store, sweep_id)]  # also those queued before
+    st.session_state[FOLLOW_KEY] = [*st.session_state.get(FOLLOW_KEY, []), *ids]
+    st.session_state[SWEEP_KEY] = sweep_id
+    if problem is not None:
+        st.session_state[ERROR_KEY] = (
+            f"Queued {len(ids)} of {len(points)} runs, then could not go on: {problem}"
+        )
+        return
+    st.session_state[FLASH_KEY] = f"Queued sweep {sweep_id}: {len(ids)} runs."
 
 
 def _plan(store: RunStore, memory_limit_mb: int) -> list[SweepPoint]:
@@ -105,21 +131,16 @@ def sweep_form(jm: JobManager) -> None:
             f"{len(points)} runs: {configs} configuration(s) × seeds {seeds[0]}–{seeds[-1]} "
             f"(the same seeds for every configuration; at most {MAX_SWEEP_RUNS} runs)."
         )
-    if st.button("Queue sweep", key="cmp_sweep_go", type="primary", disabled=not points):
-        sweep_id = new_sweep_id()
-        try:
-            submit_sweep(jm, state.owner(), points, sweep_id)
-            problem = None
-        except (ConfigError, RunError, ExecutorError) as exc:
-            problem = str(exc)
-        ids = [m["id"] for m in sweep_runs(jm.store, sweep_id)]  # also those queued before
-        st.session_state[FOLLOW_KEY] = [*st.session_state.get(FOLLOW_KEY, []), *ids]
-        st.session_state[SWEEP_KEY] = sweep_id
-        if problem is not None:
-            st.error(f"Queued {len(ids)} of {len(points)} runs, then could not go on: {problem}")
-            return
-        st.session_state[FLASH_KEY] = f"Queued sweep {sweep_id}: {len(ids)} runs."
-        st.rerun()  # redraw the sidebar and the job list with the new jobs
+    st.button(
+        "Queue sweep",
+        key="cmp_sweep_go",
+        type="primary",
+        disabled=not points,
+        on_click=_queue_sweep,
+        args=(jm,),
+    )
+    if ERROR_KEY in st.session_state:
+        st.error(st.session_state.pop(ERROR_KEY))
     if FLASH_KEY in st.session_state:
         st.success(st.session_state.pop(FLASH_KEY))
 

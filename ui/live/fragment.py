@@ -27,12 +27,12 @@ from fmnist_viz.runs import (
     RunInfo,
     StateRef,
     badge,
-    conv_weights,
     file_version,
+    kernel_limits,
     kernel_snapshot,
 )
-from ui import resources, run_cache
-from ui.job_progress import rerun_when_ended
+from ui.core import resources, run_cache
+from ui.live.job_progress import rerun_when_ended
 
 NOW = -1  # slider value of the newest weights: live for a running run, the kept ones else
 FULL_RERUN = "_live_full_rerun"
@@ -290,7 +290,7 @@ def _map_scales(
     return {name: (low[name], high[name]) for name in low}
 
 
-def kernel_limits(shown: Shown) -> dict[str, float] | None:
+def playback_limits(shown: Shown) -> dict[str, float] | None:
     """Per conv layer, the largest |weight| over every saved state (the fixed colour range of
     a kernel playback), when the fixed scale is on; else None."""
     if not shown.fixed_scale or len(shown.states) < 2:
@@ -300,13 +300,14 @@ def kernel_limits(shown: Shown) -> dict[str, float] | None:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _kernel_limits(paths: tuple[str, ...]) -> dict[str, float]:
-    """Largest |kernel weight| per conv layer over the states."""
-    limits: dict[str, float] = {}
+    """Largest |kernel weight| per conv layer over the states that can be read."""
+    return kernel_limits(_readable(paths))
+
+
+def _readable(paths: tuple[str, ...]) -> Iterator[dict[str, np.ndarray]]:
+    """The weights of each state file that can be read (a damaged one is skipped)."""
     for path in paths:
         try:
-            weights = run_cache.state_weights(Path(path))
+            yield run_cache.state_weights(Path(path))
         except RunError:
             continue
-        for layer, (kernel, _) in conv_weights(weights).items():
-            limits[layer] = max(limits.get(layer, 0.0), float(np.abs(kernel).max()))
-    return limits

@@ -16,8 +16,8 @@ import streamlit as st
 
 from fmnist_viz.data import FashionMNIST
 from fmnist_viz.inside import Prober, ReluStats, relu_stats
-from fmnist_viz.runs import MODEL_FILE, RunError, RunStore, StateError, read_state
-from ui import resources
+from fmnist_viz.runs import RunError, RunStore, StateError, read_state
+from ui.core import resources
 
 RELU_BATCH = 256  # test images the ReLU statistics are averaged over
 
@@ -25,7 +25,7 @@ RELU_BATCH = 256  # test images the ReLU statistics are averaged over
 def model_mtime(store: RunStore, run_id: str) -> float | None:
     """Modification time of the run's saved model, None when it has none yet."""
     try:
-        return (store.path(run_id) / MODEL_FILE).stat().st_mtime
+        return store.model_path(run_id).stat().st_mtime
     except (OSError, RunError):
         return None
 
