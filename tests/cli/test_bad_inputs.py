@@ -223,6 +223,7 @@ def test_a_named_data_folder_is_used_or_refused(store: RunStore, tmp_path: Path,
     assert fingerprint(store.root) == before
 
 
+@pytest.mark.slow
 def test_a_usable_named_folder_is_announced(store: RunStore, tmp_path: Path) -> None:
     folder = _data_dir(tmp_path, None)
     args = ["--train-limit", "12", "--epochs", "1", "--seed", "1", "--data-dir", str(folder)]

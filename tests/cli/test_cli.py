@@ -138,6 +138,7 @@ def test_summary_spec_file(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------- training
 
 
+@pytest.mark.slow
 def test_train_json(trained) -> None:
     _, row = trained
     assert row["status"] == "finished"
@@ -167,6 +168,7 @@ def test_runs_empty_store(tmp_path: Path) -> None:
     assert ok_json(cli(tmp_path / "empty", "runs", "--json")) == []
 
 
+@pytest.mark.slow
 def test_reproduce_json(tmp_path: Path) -> None:
     args = ("--runs", "2", "--epochs", "1", "--train-limit", "200", "--workers", "2", "--json")
     out = ok_json(cli(tmp_path, "reproduce", "--arch", "model1", "model2", *args))
@@ -244,6 +246,7 @@ def test_export_keras_and_json_and_back(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------- sweep
 
 
+@pytest.mark.slow
 def test_sweep_table_csv_and_run_markers(tmp_path: Path) -> None:
     runs_dir, table = tmp_path / "runs", tmp_path / "out" / "sweep.csv"
     table.parent.mkdir()

@@ -60,6 +60,7 @@ def test_pool_size_and_threads(monkeypatch: pytest.MonkeyPatch) -> None:
     assert isinstance(make_executor(max_parallel=2), LocalExecutor)
 
 
+@pytest.mark.slow
 def test_a_killed_local_worker_fails_its_run(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("FMNIST_OFFLINE", "1")
     jm = JobManager(RunStore(tmp_path), max_parallel=1, data_dir=str(SAMPLE))

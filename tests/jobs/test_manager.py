@@ -52,6 +52,7 @@ def manager(tmp_path_factory: pytest.TempPathFactory):
         jm.shutdown(wait=True)
 
 
+@pytest.mark.slow
 def test_queue_isolation_and_stop(manager: JobManager) -> None:
     long = manager.submit("alice", TINY, _config(epochs=50, train_limit=None), name="long")
     queued = manager.submit("bob", TINY, _config(), name="bob's")
@@ -81,6 +82,7 @@ def test_queue_isolation_and_stop(manager: JobManager) -> None:
     assert 0 < first["test_accuracy"] <= 1
 
 
+@pytest.mark.slow
 def test_cancel_a_queued_job(manager: JobManager) -> None:
     running = manager.submit("carol", TINY, _config(epochs=50, train_limit=None))
     waiting = manager.submit("carol", TINY, _config())
@@ -93,6 +95,7 @@ def test_cancel_a_queued_job(manager: JobManager) -> None:
     assert manager.view(waiting).status == "finished"
 
 
+@pytest.mark.slow
 def test_batch_tail_reads_incrementally(manager: JobManager) -> None:
     run_id = manager.submit("dave", TINY, _config(epochs=2))
     tail = BatchTail(manager.store.path(run_id))
@@ -135,6 +138,7 @@ def test_crash_recovery_marks_interrupted(tmp_path: Path) -> None:
     assert JobManager(store, max_parallel=1).recovered == []
 
 
+@pytest.mark.slow
 def test_polling_reads_a_run_json_only_when_it_changed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

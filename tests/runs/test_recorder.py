@@ -76,6 +76,7 @@ class StopAfter(Observer):
 # ----------------------------------------------------------------------------- round trip
 
 
+@pytest.mark.slow
 def test_finished_run_metadata(finished) -> None:
     store, run_id, meta = finished
     assert meta["status"] == "finished"
@@ -178,6 +179,7 @@ def test_missing_state_is_a_run_error(finished) -> None:
 # ----------------------------------------------------------------------------- stopping
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stop_batch", [3, 8], ids=["first-epoch", "second-epoch"])
 def test_request_stop_ends_the_run(tmp_path: Path, data_dir: Path, stop_batch: int) -> None:
     store = RunStore(tmp_path)
@@ -218,6 +220,7 @@ def test_diverged_run_is_not_left_damaged(tmp_path: Path, data_dir: Path) -> Non
     assert info.status in ("finished", "failed")
 
 
+@pytest.mark.slow
 def test_recording_leaves_the_training_bit_identical_to_plain_keras(
     tmp_path: Path, data_dir: Path
 ) -> None:

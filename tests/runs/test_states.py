@@ -28,6 +28,7 @@ def _model_with(spec: dict, weights: dict[str, np.ndarray]):
     return model
 
 
+@pytest.mark.slow
 def test_a_tiny_run_keeps_states_from_start_to_end(tiny_runs) -> None:
     store, ids = tiny_runs
     meta = store.load(ids["model2"]).meta

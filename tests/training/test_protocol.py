@@ -139,6 +139,7 @@ def test_protocol_split_scales_to_unit_range_with_channel() -> None:
 # ----------------------------------------------------------------------------- training
 
 
+@pytest.mark.slow
 def test_loss_goes_down_and_model_learns(three_epochs) -> None:
     result, _ = three_epochs
     losses = [r.loss for r in result.history]
@@ -165,6 +166,7 @@ def test_test_metrics_match_the_returned_probabilities(three_epochs) -> None:
     assert result.test == expected
 
 
+@pytest.mark.slow
 def test_restores_the_best_val_loss_weights() -> None:
     # 15 of the 50 validation labels are wrong: val loss first falls, then rises as the model
     # grows confident, so the best epoch lies strictly between the first and the last.
@@ -185,6 +187,7 @@ def test_restores_the_best_val_loss_weights() -> None:
     ]
 
 
+@pytest.mark.slow
 def test_cooperative_stop_mid_epoch() -> None:
     asked = {"n": 0}
     # should_stop is asked once before training, before every batch and after every epoch:
@@ -210,6 +213,7 @@ def test_cooperative_stop_mid_epoch() -> None:
     assert same_weights(result.model.get_weights(), counter.weights[0])
 
 
+@pytest.mark.slow
 def test_stop_at_an_epoch_boundary_keeps_that_epoch() -> None:
     asked = {"n": 0}
 
@@ -289,18 +293,21 @@ def test_states_at_the_start_every_quarter_epoch_and_each_epoch_end(three_epochs
         assert same_weights(weights, epoch_weights), state
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("every", "expected"), [(0, [0, 9, 18]), (4, [0, 4, 8, 9, 13, 17, 18])])
 def test_the_state_interval_is_a_setting(every: int, expected: list[int]) -> None:
     _, rec = run(TrainConfig(epochs=2, seed=7, state_every=every))
     assert [state.step for state, _, _ in rec.states] == expected
 
 
+@pytest.mark.slow
 def test_states_do_not_change_the_training(three_epochs) -> None:
     first, _ = three_epochs
     again, _ = run(TrainConfig(epochs=3, seed=7, state_every=1))  # a state after every batch
     assert same_weights(first.model.get_weights(), again.model.get_weights())
 
 
+@pytest.mark.slow
 def test_same_seed_same_weights_different_seed_different(three_epochs) -> None:
     first, _ = three_epochs
     again, _ = run(TrainConfig(epochs=3, seed=7))
@@ -310,6 +317,7 @@ def test_same_seed_same_weights_different_seed_different(three_epochs) -> None:
     assert not same_weights(first.model.get_weights(), other.model.get_weights())
 
 
+@pytest.mark.slow
 def test_seed_is_drawn_when_not_given() -> None:
     result, rec = run(TrainConfig(epochs=1, train_limit=64))
     assert 0 <= result.seed < 2**31
@@ -350,6 +358,7 @@ def test_model1_one_epoch_on_real_data() -> None:
     assert sum(map(sum, result.test.confusion)) == 10_000
 
 
+@pytest.mark.slow
 def test_whole_number_learning_rate_trains() -> None:
     config = TrainConfig(epochs=1, seed=1, train_limit=64, learning_rate=1, optimizer="sgd")
     assert config.problems() == []

@@ -43,6 +43,7 @@ def _start_tiny(at: AppTest, epochs: int = 1, subset: int = 300) -> None:
     assert not at.exception, at.exception
 
 
+@pytest.mark.slow
 def test_train_runs_a_job_and_shows_the_result(env: RunStore) -> None:
     at = _app("pages/train.py")
     _start_tiny(at)
@@ -67,6 +68,7 @@ def test_train_runs_a_job_and_shows_the_result(env: RunStore) -> None:
     assert "This run is the active run" in texts(at)
 
 
+@pytest.mark.slow
 def test_stop_ends_the_job_as_stopped(env: RunStore) -> None:
     at = _app("pages/train.py")
     _start_tiny(at, epochs=40, subset=0)
@@ -140,6 +142,7 @@ def test_editing_a_preset_copy_keeps_its_layers(env: RunStore) -> None:
     assert int(table["parameters"].sum()) == 814_218
 
 
+@pytest.mark.slow
 def test_runs_page_lists_renames_and_deletes(env: RunStore) -> None:
     info = env.create(preset("model1"), TrainConfig(epochs=1), name="first", arch="model1")
     write_stand_in_model(info.path / "model.keras")

@@ -111,6 +111,7 @@ def test_the_four_maps_are_the_engines_for_the_image(env) -> None:
     assert not at.exception
 
 
+@pytest.mark.slow
 def test_class_layer_and_occlusion_settings_change_the_maps(env) -> None:
     store, ids = env
     at = _open(ids["model2"], img=1)
@@ -137,6 +138,7 @@ def test_class_layer_and_occlusion_settings_change_the_maps(env) -> None:
     assert not at.exception
 
 
+@pytest.mark.slow
 def test_an_uploaded_picture_is_explained(env) -> None:
     store, ids = env
     pixels = np.full((60, 40), 235, dtype=np.uint8)
@@ -158,6 +160,7 @@ def test_an_uploaded_picture_is_explained(env) -> None:
     np.testing.assert_array_equal(_array(panel["data"][0]["z"]), image)  # the upload underneath
 
 
+@pytest.mark.slow
 def test_two_runs_side_by_side(env) -> None:
     store, ids = env
     at = _open(ids["model2"], img=4)

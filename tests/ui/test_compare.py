@@ -208,6 +208,7 @@ def test_compare_whole_group_and_individual_runs(env: RunStore, runs: dict[str, 
     ]  # Model 1's runs are on the study's protocol, Model 2's are not
 
 
+@pytest.mark.slow
 def test_repeat_queues_new_seeds_and_adds_them_when_done(
     env: RunStore, runs: dict[str, str]
 ) -> None:
@@ -250,6 +251,7 @@ def _numpy_confusion(store: RunStore, run_id: str) -> np.ndarray:
     return matrix
 
 
+@pytest.mark.slow
 def test_evaluate_confusion_matches_predictions(env: RunStore, runs: dict[str, str]) -> None:
     run_id = runs["model1 seed 1"]
     at = _app("pages/evaluate.py", run=run_id)  # the active run (from the URL) is the default
@@ -276,6 +278,7 @@ def test_evaluate_confusion_matches_predictions(env: RunStore, runs: dict[str, s
     np.testing.assert_allclose(_array(bars["data"][1]["y"]), per_class)
 
 
+@pytest.mark.slow
 def test_evaluate_gallery_filtered_to_a_pair(env: RunStore, runs: dict[str, str]) -> None:
     run_id = runs["model1 seed 1"]
     at = _app("pages/evaluate.py", run=run_id)
@@ -332,6 +335,7 @@ def test_sweep_form_refuses_a_bad_grid_with_the_reason(env: RunStore, runs: dict
     assert not at.error and not at.button(key="cmp_sweep_go").disabled
 
 
+@pytest.mark.slow
 def test_sweep_queues_the_grid_and_its_runs_join_the_charts(
     env: RunStore, runs: dict[str, str]
 ) -> None:

@@ -227,6 +227,7 @@ def _chart_keys(at: AppTest) -> list[str]:
     return [chart.proto.id.rsplit("-", 1)[-1] for chart in at.get("plotly_chart")]
 
 
+@pytest.mark.slow
 def test_picker_draw_mode_predicts_from_the_drawing(run_env, canvas: FakeCanvas) -> None:
     at = _draw_mode(run_env)
     assert drawing.HINT in texts(at) and "prediction_bars" not in _chart_keys(at)
@@ -250,6 +251,7 @@ def test_picker_draw_mode_predicts_from_the_drawing(run_env, canvas: FakeCanvas)
     assert "image: your drawing" not in texts(at) and drawing.HINT in texts(at)
 
 
+@pytest.mark.slow
 def test_picker_draw_mode_without_the_component_still_renders(run_env, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, MODULE, None)  # `import` raises ImportError
     at = _draw_mode(run_env)

@@ -93,6 +93,7 @@ def _reference(prober: Prober, n: int, seed: int = 0, k: int = 10, full: bool = 
     return sample, reps, scores, all_stages
 
 
+@pytest.mark.slow
 def test_scores_and_pca_are_the_engines(env) -> None:
     store, ids = env
     at = _open(ids["model2"])
@@ -113,6 +114,7 @@ def test_scores_and_pca_are_the_engines(env) -> None:
     assert not at.error
 
 
+@pytest.mark.slow
 def test_stage_slider_and_tsne_with_a_click_pick(env, monkeypatch) -> None:
     _, ids = env
     calls = []
@@ -151,6 +153,7 @@ def test_stage_slider_and_tsne_with_a_click_pick(env, monkeypatch) -> None:
     assert line["data"][1]["x"] == ["output"]  # the chosen stage is ringed on the line
 
 
+@pytest.mark.slow
 def test_bigger_than_the_test_set_and_a_conv_only_state(env) -> None:
     store, ids = env
     at = _open(ids["model2"], n=5000, emb_k=5)
@@ -171,6 +174,7 @@ def test_bigger_than_the_test_set_and_a_conv_only_state(env) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_too_few_images_for_the_perplexity_is_said(env) -> None:
     _, ids = env
     at = _open(ids["model1"], n=100, emb_perplexity=50.0, emb_method="t-SNE")
@@ -179,6 +183,7 @@ def test_too_few_images_for_the_perplexity_is_said(env) -> None:
     assert "emb_scatter" not in _charts(at) and "emb_line" in _charts(at)
 
 
+@pytest.mark.slow
 def test_separability_at_every_saved_epoch(env) -> None:
     store, ids = env
     at = _open(ids["model2"], emb_epochs=True)
@@ -206,6 +211,7 @@ def running(tiny_runs, tmp_path, monkeypatch):
         yield RunStore(root), run_id
 
 
+@pytest.mark.slow
 def test_a_running_run_shows_its_live_weights(running) -> None:
     store, run_id = running
     at = _open(run_id)

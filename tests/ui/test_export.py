@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from streamlit.runtime.memory_media_file_storage import _calculate_file_id
 
 from fmnist_viz.models import preset, spec_json
@@ -53,6 +54,7 @@ def test_importing_a_spec_fills_the_editor(env: RunStore) -> None:
     assert "Loaded pupil.json: 4 layers." in texts(at)
 
 
+@pytest.mark.slow
 def test_a_bad_spec_file_gets_the_validators_reason(env: RunStore) -> None:
     at = open_page("pages/train.py")
     bad = {"layers": [{"type": "conv2d", "filters": 0}]}

@@ -59,6 +59,7 @@ def _files(store: RunStore, run_id: str) -> list[str]:
     return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
 
 
+@pytest.mark.slow
 def test_every_part_is_drawn_and_the_second_visit_reads_the_run_folder(env) -> None:
     store, ids = env
     run_id = ids["model2"]
@@ -92,6 +93,7 @@ def _saved_key(store: RunStore, run_id: str) -> str:
         return str(npz["key"])
 
 
+@pytest.mark.slow
 def test_layer_block_and_filter_choices(env) -> None:
     _, ids = env
     at = _open(ids["model2"])
@@ -111,6 +113,7 @@ def test_layer_block_and_filter_choices(env) -> None:
     assert _title(_charts(at)["fi_grid"]).startswith("conv1: filters 0 to 31 of 32")
 
 
+@pytest.mark.slow
 def test_a_saved_state_is_searched_in_memory_only(env) -> None:
     store, ids = env
     run_id = ids["model2"]
@@ -125,6 +128,7 @@ def test_a_saved_state_is_searched_in_memory_only(env) -> None:
     assert set(_charts(at)) >= PARTS
 
 
+@pytest.mark.slow
 def test_a_running_run_is_shown_as_it_is_now(env) -> None:
     store, ids = env
     with running_copy(
@@ -166,6 +170,7 @@ def test_a_layer_with_one_filter_is_shown_without_a_chooser(env) -> None:
     assert _title(charts["fi_grid"]).startswith("conv1: filters 0 to 0 of 1")
 
 
+@pytest.mark.slow
 def test_a_run_folder_that_cannot_be_written_keeps_results_in_memory(env) -> None:
     store, ids = env
     run_id = ids["model1"]

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 SCRIPT = """
@@ -34,6 +36,7 @@ print(json.dumps({"exception": [str(e.value) for e in at.exception], "warm": war
 """
 
 
+@pytest.mark.slow
 def test_home_renders_without_importing_tensorflow(tmp_path: Path) -> None:
     env = {
         **os.environ,

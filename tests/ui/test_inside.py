@@ -84,6 +84,7 @@ def _png() -> bytes:
 # ---------------------------------------------------------------- shared pieces
 
 
+@pytest.mark.slow
 def test_an_empty_store_says_where_to_get_a_run(tmp_path, monkeypatch) -> None:
     with app_env(monkeypatch, tmp_path / "runs"):
         for page in ("feature_maps.py", "kernels.py", "relu.py", "dropout.py", "evaluate.py"):
@@ -94,6 +95,7 @@ def test_an_empty_store_says_where_to_get_a_run(tmp_path, monkeypatch) -> None:
             assert not at.get("plotly_chart")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", ["feature_maps.py", "kernels.py", "relu.py", "dropout.py"])
 def test_with_no_choice_the_newest_finished_run_is_shown(env, page: str) -> None:
     _, ids = env
@@ -103,6 +105,7 @@ def test_with_no_choice_the_newest_finished_run_is_shown(env, page: str) -> None
     assert "finished, test acc" in at.selectbox(key="run_choice").format_func(ids["model1"])
 
 
+@pytest.mark.slow
 def test_unusable_model_gives_a_message_not_a_traceback(env) -> None:
     store, _ = env
     info = store.create(preset("model1"), TINY, name="broken model", arch="model1")
@@ -131,6 +134,7 @@ def test_read_upload_converts_a_png_and_rejects_bad_bytes() -> None:
         image_picker.read_upload("broken.png", b"definitely not a picture")
 
 
+@pytest.mark.slow
 def test_picker_upload_path_and_bad_file(env) -> None:
     _, ids = env
     at = _open("feature_maps.py", ids["model2"])
@@ -151,6 +155,7 @@ def test_picker_upload_path_and_bad_file(env) -> None:
     assert "Still showing your previous picture, shirt.png." in texts(at)
 
 
+@pytest.mark.slow
 def test_picker_random_class_is_stable_until_rerolled(env) -> None:
     _, ids = env
     at = _open("relu.py", ids["model2"])
@@ -168,6 +173,7 @@ def test_picker_random_class_is_stable_until_rerolled(env) -> None:
     assert seen - {first} and all(labels[i] == 3 for i in seen)
 
 
+@pytest.mark.slow
 def test_picker_follows_an_img_link_from_another_page(env) -> None:
     _, ids = env
     at = _open("kernels.py", ids["model2"])
@@ -184,6 +190,7 @@ def test_picker_follows_an_img_link_from_another_page(env) -> None:
     assert _title(_charts(at)["fm_input"]) == f"Input: test image #{other}"
 
 
+@pytest.mark.slow
 def test_picker_wrong_ones_are_misclassified(env) -> None:
     store, ids = env
     at = _open("feature_maps.py", ids["model2"])
@@ -199,6 +206,7 @@ def test_picker_wrong_ones_are_misclassified(env) -> None:
 # ---------------------------------------------------------------- feature maps
 
 
+@pytest.mark.slow
 def test_feature_maps_overview_has_every_conv_and_pool_layer(env) -> None:
     store, ids = env
     at = _open("feature_maps.py", ids["model2"], img=5)
@@ -215,6 +223,7 @@ def test_feature_maps_overview_has_every_conv_and_pool_layer(env) -> None:
     assert "true: " in _title(_charts(at)["prediction_bars"])
 
 
+@pytest.mark.slow
 def test_feature_maps_detail_and_side_by_side(env) -> None:
     _, ids = env
     at = _open("feature_maps.py", ids["model2"])
@@ -242,6 +251,7 @@ def test_feature_maps_detail_and_side_by_side(env) -> None:
 # ---------------------------------------------------------------- kernels
 
 
+@pytest.mark.slow
 def test_kernels_every_conv_layer_and_one_slider_step_per_state(env) -> None:
     store, ids = env
     run_id = ids["model2"]
@@ -277,6 +287,7 @@ def test_kernels_every_conv_layer_and_one_slider_step_per_state(env) -> None:
 # ---------------------------------------------------------------- relu
 
 
+@pytest.mark.slow
 def test_relu_pairs_and_zero_shares_match_the_model(env) -> None:
     store, ids = env
     run_id = ids["model2"]
@@ -297,6 +308,7 @@ def test_relu_pairs_and_zero_shares_match_the_model(env) -> None:
 # ---------------------------------------------------------------- dropout
 
 
+@pytest.mark.slow
 def test_dropout_scale_mc_spread_and_study_table(env) -> None:
     _, ids = env
     at = _open("dropout.py", ids["model2"])
@@ -368,6 +380,7 @@ def test_a_running_run_is_shown_as_it_is_now(running) -> None:
     assert f"({expected[top]:.1%})" in title  # the live weights' prediction, not the final one
 
 
+@pytest.mark.slow
 def test_playback_shows_a_mid_epoch_state_without_a_prediction(running) -> None:
     _, run_id = running
     at = _open("feature_maps.py", run_id, img=2)

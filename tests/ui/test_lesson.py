@@ -85,6 +85,7 @@ def test_every_step_renders_with_no_run(empty, number: int) -> None:
         assert not demo and set(_charts(at)) == {FIGURES[step.key]}
 
 
+@pytest.mark.slow
 def test_kernel_step_writes_the_multiply_and_add_of_the_model(trained) -> None:
     _, ids = trained
     at = _lesson(step="2", run=ids["model1"])
@@ -98,6 +99,7 @@ def test_kernel_step_writes_the_multiply_and_add_of_the_model(trained) -> None:
     assert "row 0, column 0" in title
 
 
+@pytest.mark.slow
 def test_next_and_back_move_the_step_and_the_url(trained) -> None:
     _, ids = trained
     at = _lesson(step="3", run=ids["model2"])
@@ -116,6 +118,7 @@ def test_a_bad_step_in_the_url_opens_the_first(empty) -> None:
     assert at.button(key="lesson_back").disabled
 
 
+@pytest.mark.slow
 def test_presenter_display_restyles_the_lesson(trained) -> None:
     _, ids = trained
     plain = _charts(_lesson(step="2", run=ids["model2"]))["lesson_fig_kernel"]
@@ -127,6 +130,7 @@ def test_presenter_display_restyles_the_lesson(trained) -> None:
     assert not at.expander[0].proto.expanded  # the run and image settings start collapsed
 
 
+@pytest.mark.slow
 def test_the_quick_demo_trains_and_the_lesson_shows_it(empty) -> None:
     at = _lesson(step="3")
     at.button(key="lesson_demo").click().run()
@@ -148,6 +152,7 @@ def canvas(monkeypatch) -> FakeCanvas:
     return fake
 
 
+@pytest.mark.slow
 def test_the_class_draws_its_own_input(trained, canvas) -> None:
     _, ids = trained
     at = _lesson(step="2", run=ids["model2"])
@@ -161,6 +166,7 @@ def test_the_class_draws_its_own_input(trained, canvas) -> None:
     np.testing.assert_allclose(shown, expected, atol=1e-6)  # the drawing is the model's input
 
 
+@pytest.mark.slow
 def test_the_lesson_without_the_canvas_component(trained, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, MODULE, None)  # `import` raises ImportError
     _, ids = trained
@@ -228,6 +234,7 @@ def _equation(at) -> str:
     return next(m.value for m in at.markdown if "(bias)" in m.value or ") = " in m.value)
 
 
+@pytest.mark.slow
 def test_a_one_filter_tanh_model_with_strides_is_written_out(custom) -> None:
     _, ids = custom
     at = _lesson(step="2", run=ids["odd"])
@@ -246,6 +253,7 @@ def test_a_one_filter_tanh_model_with_strides_is_written_out(custom) -> None:
     assert block.shape == (3, 3)
 
 
+@pytest.mark.slow
 def test_a_model_starting_with_batch_norm_keeps_pooling_and_dropout(custom) -> None:
     _, ids = custom
     for number in (2, 3, 4):
@@ -272,6 +280,7 @@ def test_the_equation_is_the_outlined_feature_map_value(trained) -> None:
     assert (cell["x0"], cell["y0"]) == (col - 0.5, row - 0.5)
 
 
+@pytest.mark.slow
 def test_the_followed_filter_is_kept_from_step_to_step(trained) -> None:
     _, ids = trained
     at = _lesson(step="2", run=ids["model2"])

@@ -62,6 +62,7 @@ def test_plain_display_by_default(compare_store: RunStore) -> None:
     assert presenter.KEY not in at.query_params
 
 
+@pytest.mark.slow
 def test_present_1_in_the_url_turns_it_on_on_every_page(compare_store: RunStore) -> None:
     at = open_page(present="1")  # Home
     assert _toggle(at).value is True
@@ -81,6 +82,7 @@ def test_present_1_in_the_url_turns_it_on_on_every_page(compare_store: RunStore)
     assert _toggle(at).value is True
 
 
+@pytest.mark.slow
 def test_the_toggle_turns_it_off_and_on_with_the_url(compare_store: RunStore) -> None:
     at = open_page("pages/compare.py", present="1")
     _toggle(at).set_value(False).run()
@@ -107,6 +109,7 @@ def test_the_sidebar_starts_collapsed_when_presenting(
     assert calls and {c["initial_sidebar_state"] for c in calls} == {state}
 
 
+@pytest.mark.slow
 def test_inside_page_settings_fold_away_and_figures_are_restyled(trained) -> None:
     query = {"run": trained["model2"], "img": "0"}
     plain = open_page("pages/feature_maps.py", **query)
