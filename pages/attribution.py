@@ -9,17 +9,12 @@ from fmnist_viz.figures import attribution_figure, map_range, methods_panel
 from fmnist_viz.inside import LOGIT, Prober, conv_layers
 from fmnist_viz.inside import class_score as score_of
 from fmnist_viz.seeing import ATTRIBUTION_METHODS, FILLS, METHOD_TITLES, Attribution
-from ui import (
-    attribution_view,
-    image_picker,
-    inside_page,
-    live_view,
-    presenter,
-    run_cache,
-    run_chooser,
-)
-from ui.attribution_view import Settings
+from ui.core import presenter, run_cache
+from ui.live import fragment
 from ui.shell import ensure_shell
+from ui.views import attribution, inside_page
+from ui.views.attribution import Settings
+from ui.widgets import image_picker, run_chooser
 
 ensure_shell()
 
@@ -80,7 +75,7 @@ def four_methods(
     key: str, prober: Prober, image: dict, target: int | None, chosen: Settings
 ) -> None:
     """The four methods over the image in one panel, with their notes."""
-    results = attribution_view.all_methods(key, prober, image["image"], target, chosen)
+    results = attribution.all_methods(key, prober, image["image"], target, chosen)
     if chosen.layer is None:
         st.info(NO_CONV)
     st.caption(LEGEND)
@@ -100,14 +95,14 @@ def side(
             st.info("This model has no convolution layer: no Grad-CAM.")
             return None
         layer = layer if layer in names else names[-1]
-    return attribution_view.result(
+    return attribution.result(
         weights_key, prober, ctx["image"], method, ctx["target"], ctx["settings"], layer
     )
 
 
-def versus_run(run_id: str, model: live_view.ModelAt, ctx: dict) -> None:
+def versus_run(run_id: str, model: fragment.ModelAt, ctx: dict) -> None:
     """The same image, class and method through another run, side by side."""
-    others = attribution_view.other_runs(run_id)
+    others = attribution.other_runs(run_id)
     if not others:
         st.info("There is no other run with a saved model yet: train another one to compare.")
         return
@@ -126,7 +121,7 @@ def versus_run(run_id: str, model: live_view.ModelAt, ctx: dict) -> None:
         return
     layer = ctx["settings"].layer
     sides = [(run_id, model.prober, model.key, "a", "the weights shown above")]
-    sides += [(other, other_prober, attribution_view.kept_key(other), "b", "its kept weights")]
+    sides += [(other, other_prober, attribution.kept_key(other), "b", "its kept weights")]
     results = [side(pr, k, method, layer, ctx) for _, pr, k, _, _ in sides]
     shared = None
     if method == "occlusion" and all(results):
@@ -153,7 +148,7 @@ def versus_run(run_id: str, model: live_view.ModelAt, ctx: dict) -> None:
         st.caption("Each run explains its own predicted class; pick a class above to fix one.")
 
 
-def draw(shown: live_view.Shown, model: live_view.ModelAt, image: dict) -> None:
+def draw(shown: fragment.Shown, model: fragment.ModelAt, image: dict) -> None:
     """Everything that depends on the weights shown: prediction, class, settings, maps."""
     if not model.full:
         st.info(NEEDS_FULL)
@@ -164,9 +159,9 @@ def draw(shown: live_view.Shown, model: live_view.ModelAt, image: dict) -> None:
     with left:
         image_picker.prediction_panel(prober, image["image"], image["label"], key="attr_pred")
     with right:
-        target = attribution_view.class_choice()
+        target = attribution.class_choice()
         with presenter.settings_box("Method settings"):
-            chosen = attribution_view.settings(conv_layers(prober))
+            chosen = attribution.settings(conv_layers(prober))
     shown_class = int(np.argmax(probs)) if target is None else target
     st.markdown(explained(shown_class, probs))
     st.caption(score_text(score_of(prober), chosen.fill))
@@ -188,4 +183,4 @@ def draw(shown: live_view.Shown, model: live_view.ModelAt, image: dict) -> None:
 run, data, picked = inside_page.start(
     "Attribution", "attribution", ("grad_cam", "saliency", "occlusion")
 )
-live_view.live_fragment(run, "attr", lambda shown, model: draw(shown, model, picked))
+fragment.live_fragment(run, "attr", lambda shown, model: draw(shown, model, picked))

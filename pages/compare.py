@@ -6,9 +6,10 @@ import streamlit as st
 from fmnist_viz.figures import gap_chart, group_colors, overlay_curves
 from fmnist_viz.study import group_names, load_series, study_references
 from fmnist_viz.teaching import PAGE_INTROS, curves_summary, gap_summary
-from ui import compare_view as view
-from ui import presenter, resources, state, sweep_form, warm_up
+from ui.core import presenter, resources, session, warm_up
 from ui.shell import ensure_shell
+from ui.views import compare as view
+from ui.widgets import sweep_form
 
 ensure_shell()
 
@@ -34,7 +35,7 @@ if not every:
     view.jobs_view(jm)
     st.stop()
 
-series = view.pick_runs(every, state.active_runs(store), sweep_form.followed())
+series = view.pick_runs(every, session.active_runs(store), sweep_form.followed())
 if not series:
     st.info("Choose at least one run above.")
     sweep_section()

@@ -10,8 +10,11 @@ from fmnist_viz.figures import dropout_triplet, probability_bars
 from fmnist_viz.inside import Prober, dropout_view, mc_dropout, showable_layers
 from fmnist_viz.runs import RunStore
 from fmnist_viz.study import STUDY_COLUMNS, study_table
-from ui import image_picker, inside_page, live_view, presenter, resources
+from ui.core import presenter, resources
+from ui.live import fragment
 from ui.shell import ROOT, ensure_shell
+from ui.views import inside_page
+from ui.widgets import image_picker
 
 ensure_shell()
 
@@ -80,7 +83,7 @@ def _formats() -> dict:
     return {c: st.column_config.NumberColumn(format="%.4f") for c in cols}
 
 
-def draw(shown: live_view.Shown, model: live_view.ModelAt, image: dict | None) -> None:
+def draw(shown: fragment.Shown, model: fragment.ModelAt, image: dict | None) -> None:
     """The dropout views of the weights shown."""
     prober = model.prober
     rates = prober.dropout_rates()
@@ -116,6 +119,6 @@ def draw(shown: live_view.Shown, model: live_view.ModelAt, image: dict | None) -
 run, data, picked = inside_page.start(
     "Dropout", "dropout", ("dropout", "overfitting"), need_image=False
 )
-live_view.live_fragment(run, "drop", lambda shown, model: draw(shown, model, picked))
+fragment.live_fragment(run, "drop", lambda shown, model: draw(shown, model, picked))
 st.subheader("In the study: does dropout narrow the gap?")
 study_section(resources.store(), run.id)

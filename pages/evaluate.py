@@ -11,9 +11,10 @@ from fmnist_viz.training import (
     normalize_rows,
     pairs_frame,
 )
-from ui import evaluate_view as view
-from ui import presenter, resources, run_chooser
+from ui.core import presenter, resources
 from ui.shell import ensure_shell
+from ui.views import evaluate as view
+from ui.widgets import run_chooser
 
 ensure_shell()
 

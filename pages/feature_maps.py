@@ -6,17 +6,11 @@ import streamlit as st
 from fmnist_viz.figures import channel_detail, channel_grid, image_figure
 from fmnist_viz.inside import LayerOutput, snapshot_outputs
 from fmnist_viz.runs import RunError
-from ui import (
-    image_picker,
-    inside_page,
-    live_view,
-    presenter,
-    resources,
-    run_cache,
-    run_chooser,
-    state,
-)
+from ui.core import presenter, resources, run_cache, session
+from ui.live import fragment
 from ui.shell import ensure_shell
+from ui.views import inside_page
+from ui.widgets import image_picker, run_chooser
 
 ensure_shell()
 
@@ -88,7 +82,7 @@ def detail(maps: list[LayerOutput], image: dict, scales: Scales) -> None:
 def versus_run(run_id: str, maps: list[LayerOutput], image: dict, model) -> None:
     """The same image through another run, one chosen layer and the prediction each."""
     store = resources.store()
-    active = state.active_runs(store)
+    active = session.active_runs(store)
     others = [r for r in active if r != run_id]
     others += [r.id for r in store.list() if r.status == "finished" and r.id not in active]
     others = [r for r in others if r != run_id and run_cache.model_mtime(store, r) is not None]
@@ -114,7 +108,7 @@ def versus_run(run_id: str, maps: list[LayerOutput], image: dict, model) -> None
                 )
 
 
-def versus_states(shown: live_view.Shown, image: dict) -> None:
+def versus_states(shown: fragment.Shown, image: dict) -> None:
     """The same image through this run's convolutional part at two saved states."""
     states = shown.states
     if len(states) < 2:
@@ -148,10 +142,10 @@ def versus_states(shown: live_view.Shown, image: dict) -> None:
             half_grid(next(o for o in outs if o.name == name), key=f"fm_state_{side}")
 
 
-def draw(shown: live_view.Shown, model: live_view.ModelAt, image: dict) -> None:
+def draw(shown: fragment.Shown, model: fragment.ModelAt, image: dict) -> None:
     """Everything that depends on the weights shown: prediction, maps, comparisons."""
     maps = [o for o in model.layer_outputs(image["image"]) if o.is_map]
-    scales = live_view.map_scales(shown, image["image"]) if shown.state is not None else None
+    scales = fragment.map_scales(shown, image["image"]) if shown.state is not None else None
     if model.full:
         image_picker.prediction_panel(model.prober, image["image"], image["label"])
     else:
@@ -178,4 +172,4 @@ def draw(shown: live_view.Shown, model: live_view.ModelAt, image: dict) -> None:
 run, data, picked = inside_page.start(
     "Feature maps", "feature_maps", ("feature_map", "kernel", "padding", "max_pooling")
 )
-live_view.live_fragment(run, "fm", lambda shown, model: draw(shown, model, picked))
+fragment.live_fragment(run, "fm", lambda shown, model: draw(shown, model, picked))

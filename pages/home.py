@@ -6,7 +6,7 @@ from fmnist_viz import CLASS_NAMES
 from fmnist_viz.data import examples_per_class
 from fmnist_viz.figures import examples_grid
 from fmnist_viz.teaching import PAGE_INTROS, STUDY_SUMMARY
-from ui import presenter, resources, warm_up
+from ui.core import presenter, resources, warm_up
 from ui.shell import ensure_shell
 
 ensure_shell()

@@ -13,9 +13,11 @@ from fmnist_viz.figures import (
 )
 from fmnist_viz.runs import RunError, conv_weights
 from fmnist_viz.teaching import PAGE_INTROS
-from ui import live_view, presenter, run_cache, run_chooser
-from ui.concepts import concept_notes
+from ui.core import presenter, run_cache
+from ui.live import fragment
 from ui.shell import ensure_shell
+from ui.widgets import run_chooser
+from ui.widgets.concepts import concept_notes
 
 ensure_shell()
 
@@ -55,7 +57,7 @@ def layer_section(name: str, kernel: np.ndarray, bias: np.ndarray, limit: float 
     presenter.chart(vector_bar(bias, f"{name} biases"), key=f"k_bias_{name}", where=biases)
 
 
-def change_since_start(shown: live_view.Shown, name: str, kernel: np.ndarray) -> None:
+def change_since_start(shown: fragment.Shown, name: str, kernel: np.ndarray) -> None:
     """How far the layer's weights moved from the random start (state 0), in words."""
     start = next((s for s in shown.states if s.step == 0), None)
     if start is None:
@@ -71,7 +73,7 @@ def change_since_start(shown: live_view.Shown, name: str, kernel: np.ndarray) ->
     )
 
 
-def evolution(shown: live_view.Shown, first: str) -> None:
+def evolution(shown: fragment.Shown, first: str) -> None:
     """The first conv layer's kernels in every saved state as one animation (in the browser)."""
     if len(shown.states) < 2:
         return
@@ -90,13 +92,13 @@ def evolution(shown: live_view.Shown, first: str) -> None:
             st.error(f"The saved states of this run cannot be shown: {exc}")
 
 
-def draw(shown: live_view.Shown, model: live_view.ModelAt) -> None:
+def draw(shown: fragment.Shown, model: fragment.ModelAt) -> None:
     """The kernels of the weights shown, and how they moved since the random start."""
     weights = conv_weights(model.kernels())
     if not weights:
         st.info("This model has no convolution layer, so it has no kernels to show.")
         return
-    limits = live_view.kernel_limits(shown) if shown.state is not None else None
+    limits = fragment.kernel_limits(shown) if shown.state is not None else None
     first, (kernel, _) = next(iter(weights.items()))
     change_since_start(shown, first, kernel)
     same = " (the same in every saved state)" if limits else " per figure"
@@ -116,4 +118,4 @@ with notes:
     concept_notes(("kernel", "feature_map", "padding"))
 with main:
     st.markdown(f"**{run.name}**")
-    live_view.live_fragment(run, "k", draw)
+    fragment.live_fragment(run, "k", draw)

@@ -5,8 +5,10 @@ import streamlit as st
 
 from fmnist_viz.figures import relu_pair, relu_share_bars
 from fmnist_viz.inside import LayerOutput, ReluStats, zero_shares
-from ui import inside_page, live_view, presenter, run_cache
+from ui.core import presenter, run_cache
+from ui.live import fragment
 from ui.shell import ensure_shell
+from ui.views import inside_page
 
 ensure_shell()
 
@@ -46,7 +48,7 @@ def layer_section(out: LayerOutput, stats: ReluStats, image_share: float, n_imag
     st.caption(dead_text(stats, n_images))
 
 
-def draw(shown: live_view.Shown, model: live_view.ModelAt, image: dict, data) -> None:
+def draw(shown: fragment.Shown, model: fragment.ModelAt, image: dict, data) -> None:
     """The ReLU views of the weights shown."""
     outputs = model.layer_outputs(image["image"])
     shares = zero_shares(outputs)
@@ -66,4 +68,4 @@ def draw(shown: live_view.Shown, model: live_view.ModelAt, image: dict, data) ->
 
 
 run, data, picked = inside_page.start("ReLU", "relu", ("relu", "feature_map"))
-live_view.live_fragment(run, "relu", lambda shown, model: draw(shown, model, picked, data))
+fragment.live_fragment(run, "relu", lambda shown, model: draw(shown, model, picked, data))

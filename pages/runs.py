@@ -5,7 +5,7 @@ import streamlit as st
 
 from fmnist_viz.runs import ACTIVE, RunError, RunInfo, run_zip
 from fmnist_viz.teaching import PAGE_INTROS
-from ui import resources, state, warm_up
+from ui.core import resources, session, warm_up
 from ui.shell import ensure_shell
 
 ensure_shell()
@@ -34,7 +34,7 @@ def _may_change(r: RunInfo, owner: str) -> bool:
 
 
 store = resources.store()
-owner = state.owner()
+owner = session.owner()
 st.title("Runs")
 st.caption(PAGE_INTROS["runs"])
 
@@ -45,7 +45,7 @@ if not usable:
     st.info("No runs yet. Train one on the Train page, or with `python -m fmnist_viz train`.")
 
 if usable:
-    active = state.active_runs(store)
+    active = session.active_runs(store)
     by_id = {r.id: r for r in usable}
     st.markdown(f"Active now: **{', '.join(by_id[a].name for a in active) or '—'}**")
     st.dataframe(
@@ -71,7 +71,7 @@ if usable:
     changeable = [r for r in chosen if _may_change(r, owner)]
     c1, c2 = st.columns(2)
     if c1.button("Make active", type="primary", disabled=not chosen, key="make_active"):
-        state.set_active_runs([r.id for r in chosen])
+        session.set_active_runs([r.id for r in chosen])
         st.rerun()
     if c2.button(f"Delete {len(changeable)} run(s)…", disabled=not changeable, key="delete_ask"):
         st.session_state["delete_pending"] = [r.id for r in changeable]
@@ -84,7 +84,7 @@ if usable:
             for run_id in pending:
                 store.delete(run_id)
             st.session_state["delete_pending"] = []
-            state.set_active_runs([a for a in active if a not in pending])
+            session.set_active_runs([a for a in active if a not in pending])
             st.rerun()
         if n.button("Cancel", key="delete_cancel"):
             st.session_state["delete_pending"] = []

@@ -22,8 +22,10 @@ from fmnist_viz.training import (
     training_mb,
     training_problem,
 )
-from ui import layer_editor, live_panel, presenter, resources, spec_transfer, state, warm_up
+from ui.core import presenter, resources, session, warm_up
+from ui.live import panel
 from ui.shell import ensure_shell
+from ui.widgets import layer_editor, spec_transfer
 
 ensure_shell()
 
@@ -74,9 +76,9 @@ jm = resources.job_manager()
 st.title("Train")
 st.caption(PAGE_INTROS["train"])
 
-current = st.session_state.get(live_panel.RUN_KEY)
+current = st.session_state.get(panel.RUN_KEY)
 if current:
-    live_panel.show(jm)
+    panel.show(jm)
     running = (view := jm.view(current)) is not None and view.active
     setup = st.expander("Set up another run", expanded=presenter.expanded(not running))
 else:
@@ -84,10 +86,10 @@ else:
 
 with setup:
     if "train_arch" not in st.session_state:
-        from_url = state.url_value("arch", "model1")
+        from_url = session.url_value("arch", "model1")
         st.session_state["train_arch"] = from_url if from_url in CHOICES else "model1"
     arch = st.radio("Architecture", CHOICES, format_func=_title, horizontal=True, key="train_arch")
-    state.set_url_value("arch", arch)
+    session.set_url_value("arch", arch)
 
     if arch == "custom":
         st.caption("Start from a preset or edit the layers below. Shapes update as you edit.")
@@ -168,12 +170,12 @@ if start:
         state_every=None if every is None else int(every),
     )
     try:
-        run_id = jm.submit(state.owner(), spec, config, name=name or _title(arch), arch=arch)
+        run_id = jm.submit(session.owner(), spec, config, name=name or _title(arch), arch=arch)
     except (ConfigError, RunError, ExecutorError) as exc:  # settings, memory, store, executor
         st.error(f"Cannot start: {exc}")
     else:
-        st.session_state[live_panel.RUN_KEY] = run_id
-        state.set_active_runs([run_id, *state.active_runs_now()])  # the inside pages show it
+        st.session_state[panel.RUN_KEY] = run_id
+        session.set_active_runs([run_id, *session.active_runs_now()])  # the inside pages show it
         st.rerun()  # redraw the sidebar with the new job
 
 if not summary.ok:

@@ -31,7 +31,7 @@ def app_env(monkeypatch: pytest.MonkeyPatch, runs_dir: Path) -> Iterator[None]:
     try:
         yield
     finally:
-        from ui import resources
+        from ui.core import resources
 
         resources.job_manager().shutdown(wait=True)
         st.cache_resource.clear()

@@ -1,4 +1,5 @@
-"""The app's shell: navigation and sidebar, shared by dashboard.py and every page.
+"""The app's shell: navigation and the sidebar (the presenter toggle, active run(s) and this
+session's training jobs), shared by dashboard.py and every page.
 
 When a browser's very first request after the server starts is a page URL (e.g. /train),
 Streamlit sees the pages/ folder and runs that page script on its own, in its legacy
@@ -13,8 +14,12 @@ from pathlib import Path
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
+from fmnist_viz.jobs import JobManager
+from fmnist_viz.runs import RunError, RunStore
 from fmnist_viz.training import ConfigError
-from ui import presenter, resources, sidebar
+from ui.core import presenter, resources, session
+from ui.live.job_progress import rerun_when_ended, show_job
+from ui.widgets.run_chooser import shown_run_id
 
 _routed = threading.local()  # each session's script runs in its own thread
 _switched = False  # has a page started outside dashboard.py in this process yet?
@@ -67,7 +72,7 @@ def setup() -> StreamlitPage:
     except ConfigError as exc:  # a server setting such as FMNIST_MEMORY_LIMIT_MB is wrong
         st.error(f"The server is not set up right: {exc}")
         st.stop()
-    sidebar.render(jm)
+    sidebar(jm)
     return page
 
 
@@ -94,3 +99,52 @@ def ensure_shell() -> None:
     if not _switched:
         _switched = True
         st.rerun()
+
+
+def sidebar(jm: JobManager) -> None:
+    """Draw the sidebar; its job list polls every second while a job is active."""
+    with st.sidebar:
+        presenter.toggle()
+        _active_runs(jm.store)
+        jobs = jm.active_jobs(session.owner())
+        st.fragment(_job_status, run_every=1.0 if jobs else None)(jm)
+        for view in jobs:  # outside the fragment: a click reruns the whole page
+            if st.button(f"Stop {view.name}", key=f"sidebar_stop_{view.run_id}"):
+                jm.stop(session.owner(), view.run_id)
+
+
+def _active_runs(store: RunStore) -> None:
+    """The active runs with their test accuracy or status (else the run the inside pages
+    show by default)."""
+    st.markdown("**Active run**")
+    runs = session.active_runs(store)
+    if not runs:
+        shown = shown_run_id()
+        if shown is None:
+            st.caption("None yet: train one, or pick one on the Runs page.")
+            return
+        runs = [shown]
+    for run_id in runs:
+        try:
+            info = store.load(run_id)
+        except RunError:
+            continue
+        acc = info.get("test_accuracy")
+        extra = f" · test acc {acc:.3f}" if isinstance(acc, float) else f" · {info.status}"
+        st.caption(f"**{info.name}**{extra}")
+
+
+def _show_finished(ended: set[str]) -> None:
+    """A job of this session ended: its run becomes the active run (the newest one first)."""
+    session.set_active_runs(sorted(ended, reverse=True) + session.active_runs_now())
+
+
+def _job_status(jm: JobManager) -> None:
+    """This session's active jobs with progress; the page reruns once when one ends."""
+    active = jm.active_jobs(session.owner())
+    rerun_when_ended("_sidebar_active", [j.run_id for j in active], on_end=_show_finished)
+    if not active:
+        return
+    st.markdown("**Training**")
+    for view in active:
+        show_job(view)

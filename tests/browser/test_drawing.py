@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, playwright_or_skip, serve_app
-from ui import drawing
+from ui.widgets import drawing
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 playwright_api = playwright_or_skip()

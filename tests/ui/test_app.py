@@ -160,7 +160,7 @@ def test_runs_page_lists_renames_and_deletes(env: RunStore) -> None:
 
 def test_editor_shows_each_error_on_its_own_row() -> None:
     from fmnist_viz.models import check_spec
-    from ui.layer_editor import row_problems
+    from ui.widgets.layer_editor import row_problems
 
     layers = [
         {"type": "conv2d", "name": "a"},

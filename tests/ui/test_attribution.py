@@ -21,7 +21,8 @@ from fmnist_viz.runs import RunStore
 from fmnist_viz.seeing import attribution as attr
 from tests.apptest_support import SAMPLE, app_env, open_page, texts
 from tests.run_support import TINY, running_copy
-from ui import image_picker, live_view
+from ui.live import fragment
+from ui.widgets import image_picker
 
 PAGE = "pages/attribution.py"
 
@@ -244,7 +245,7 @@ def test_a_live_run_is_explained_with_its_newest_weights(running) -> None:
         expected = attr.occlusion(prober, _test_image(2))
     np.testing.assert_allclose(_maps(_charts(at)["attr_panel"])[3], expected.map, atol=1e-5)
 
-    slider = next(s for s in at.select_slider if s.label == live_view.SLIDER_LABEL)
+    slider = next(s for s in at.select_slider if s.label == fragment.SLIDER_LABEL)
     slider.set_value(2).run()  # a mid-epoch state: convolution weights only
     assert "every attribution method needs the class score" in texts(at)
     assert "attr_panel" not in _charts(at)

@@ -22,7 +22,7 @@ from fmnist_viz.data import ImageError, convert_drawing, convert_upload
 from fmnist_viz.data.canvas import is_blank
 from tests.apptest_support import app_env, open_page, texts
 from tests.image_support import CENTRE, assert_fashion_mnist_like, centre_of_mass, encode
-from ui import drawing
+from ui.widgets import drawing
 
 SIDE = drawing.CANVAS_PX
 WHITE, BLACK, CLEAR = (255, 255, 255, 255), (0, 0, 0, 255), (0, 0, 0, 0)
@@ -133,7 +133,7 @@ def _lesson_like() -> None:
     """A page that uses the canvas on its own, as the Lesson does."""
     import streamlit as st
 
-    from ui import drawing
+    from ui.widgets import drawing
 
     converted = drawing.draw_image("lesson_draw")
     st.write("no drawing" if converted is None else f"drawn, sum {converted.array.sum():.4f}")

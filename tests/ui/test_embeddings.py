@@ -20,7 +20,8 @@ from fmnist_viz.seeing import choose_sample, knn_accuracy, pca, representations,
 from fmnist_viz.seeing.embeddings import available
 from tests.apptest_support import APP, SAMPLE, app_env, texts
 from tests.run_support import running_copy
-from ui import embeddings_view, live_view
+from ui.live import fragment
+from ui.views import embeddings
 
 N = 200
 PAGE = "pages/embeddings.py"
@@ -120,7 +121,7 @@ def test_stage_slider_and_tsne_with_a_click_pick(env, monkeypatch) -> None:
         calls.append(kwargs.get("perplexity"))
         return tsne(*args, **kwargs)
 
-    monkeypatch.setattr(embeddings_view, "tsne", counted)
+    monkeypatch.setattr(embeddings, "tsne", counted)
     at = _open(ids["model1"], img=3)
     at.select_slider(key="emb_stage").set_value("output").run()
     at.radio(key="emb_method").set_value("t-SNE").run()
@@ -155,7 +156,7 @@ def test_bigger_than_the_test_set_and_a_conv_only_state(env) -> None:
     at = _open(ids["model2"], n=5000, emb_k=5)
     assert "The test set has only 1,000 images: all of them are used." in texts(at)
     assert _charts(at)["emb_scatter"]["layout"]["title"]["text"].count("1,000 test images") == 1
-    slider = next(s for s in at.select_slider if s.label == live_view.SLIDER_LABEL)
+    slider = next(s for s in at.select_slider if s.label == fragment.SLIDER_LABEL)
     conv_only = next(s for s in store.states(ids["model2"]) if not s.full)
     slider.set_value(conv_only.step).run()
     assert not at.exception, at.exception

@@ -20,7 +20,7 @@ from fmnist_viz.seeing import class_spread, load_top_images, spread_sentence
 from fmnist_viz.seeing.filter_cache import CACHE_DIR, TOP_FILE
 from tests.apptest_support import SAMPLE, app_env, open_page, texts
 from tests.run_support import running_copy
-from ui import live_view
+from ui.live import fragment
 
 SOFTMAX = {"type": "dense", "units": 10, "activation": "softmax"}
 PARTS = {"fi_grid", "fi_kernel", "fi_grown", "fi_spread", "fi_map", "fi_where"}
@@ -37,7 +37,7 @@ def _title(figure: dict) -> str:
 
 def _states_slider(at: AppTest):
     """The live view's slider over the saved states."""
-    return next(s for s in at.select_slider if s.label == live_view.SLIDER_LABEL)
+    return next(s for s in at.select_slider if s.label == fragment.SLIDER_LABEL)
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ def start(self):  # note when the warm-up thread starts, and what was imported b
 threading.Thread.start = start
 at = AppTest.from_file(sys.argv[1], default_timeout=60).run()
 titles = [t.value for t in at.title]
-from ui import warm_up
+from ui.core import warm_up
 deadline = time.time() + 120
 while warm_up.warm_up_seconds() is None and warm and time.time() < deadline:
     time.sleep(0.2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import binascii
 import os
 
-from ui.identity import browser_owner, xsrf_token
+from ui.core.identity import browser_owner, xsrf_token
 
 
 def v2_cookie(token: bytes, mask: bytes | None = None) -> str:

@@ -22,7 +22,8 @@ from fmnist_viz.models import build_model, normalize, preset
 from fmnist_viz.runs import RunStore
 from tests.apptest_support import SAMPLE, app_env, open_page, texts
 from tests.run_support import TINY, running_copy
-from ui import image_picker, live_view
+from ui.live import fragment
+from ui.widgets import image_picker
 
 
 @functools.cache
@@ -58,7 +59,7 @@ def _charts(node) -> dict[str, dict]:
 
 def _states_slider(at: AppTest):
     """The live views' slider over the saved states (its key changes as states arrive)."""
-    return next(s for s in at.select_slider if s.label == live_view.SLIDER_LABEL)
+    return next(s for s in at.select_slider if s.label == fragment.SLIDER_LABEL)
 
 
 def _title(figure: dict) -> str:

@@ -22,7 +22,8 @@ from tests.apptest_support import SAMPLE, app_env, open_page, texts
 from tests.image_support import encode
 from tests.run_support import TINY, wait_until
 from tests.ui.test_drawing import MODULE, FakeCanvas, strokes
-from ui import drawing, lesson_inside, lesson_run
+from ui.views.lesson import inside, run_choice
+from ui.widgets import drawing
 
 FIGURES = {
     "data": "lesson_fig_data",
@@ -130,7 +131,7 @@ def test_the_quick_demo_trains_and_the_lesson_shows_it(empty) -> None:
     at = _lesson(step="3")
     at.button(key="lesson_demo").click().run()
     runs = empty.list()
-    assert [r.name for r in runs] == [lesson_run.DEMO_NAME]
+    assert [r.name for r in runs] == [run_choice.DEMO_NAME]
     assert runs[0].meta["config"]["epochs"] == 3
     wait_until(lambda: empty.load(runs[0].id).status == "finished", 120, "the quick demo")
     at.run()
@@ -231,7 +232,7 @@ def test_a_one_filter_tanh_model_with_strides_is_written_out(custom) -> None:
     _, ids = custom
     at = _lesson(step="2", run=ids["odd"])
     assert not at.exception and not at.error
-    assert lesson_inside.FILTER_KEY not in [s.key for s in at.slider]  # one filter: no slider
+    assert inside.FILTER_KEY not in [s.key for s in at.slider]  # one filter: no slider
     figure = _charts(at)["lesson_fig_kernel"]
     feature_map = _z(figure, 3)
     assert feature_map.shape == (13, 13)  # (28 − 3) // 2 + 1
@@ -274,11 +275,11 @@ def test_the_equation_is_the_outlined_feature_map_value(trained) -> None:
 def test_the_followed_filter_is_kept_from_step_to_step(trained) -> None:
     _, ids = trained
     at = _lesson(step="2", run=ids["model2"])
-    at.slider(key=lesson_inside.FILTER_KEY).set_value(5).run()
+    at.slider(key=inside.FILTER_KEY).set_value(5).run()
     at.button(key="lesson_next").click().run()  # step 3 has no filter slider
     at.button(key="lesson_next").click().run()
     assert at.subheader[0].value.startswith("4. ")
-    assert at.slider(key=lesson_inside.FILTER_KEY).value == 5
+    assert at.slider(key=inside.FILTER_KEY).value == 5
     title = _charts(at)["lesson_fig_relu"]["layout"]["title"]["text"]
     assert title.startswith("ReLU on channel 5")
 

@@ -14,7 +14,8 @@ from fmnist_viz.figures.projector import BASE_FONT
 from fmnist_viz.runs import RunStore
 from tests.apptest_support import app_env, open_page
 from tests.run_support import build_compare_store
-from ui import presenter, shell
+from ui import shell
+from ui.core import presenter
 
 
 @pytest.fixture

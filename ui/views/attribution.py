@@ -23,7 +23,8 @@ from fmnist_viz.seeing import (
     Attribution,
     attribute,
 )
-from ui import live_view, resources, run_cache, state
+from ui.core import resources, run_cache, session
+from ui.live import fragment
 
 PREDICTED = -1  # the class choice meaning "whatever the model predicts"
 PERSIST = {"persist_state": "session"}
@@ -147,7 +148,7 @@ def result(
     options = {k: v for k, v in asdict(chosen).items() if k != "layer"}
     if method == "grad_cam":
         options["layer"] = layer or chosen.layer
-    key = live_view.image_key(image)
+    key = fragment.image_key(image)
     target_key = PREDICTED if target is None else int(target)
     return _computed(
         weights_key, key, method, target_key, tuple(sorted(options.items())), prober, image
@@ -165,7 +166,7 @@ def all_methods(
 def other_runs(run_id: str) -> list[str]:
     """Runs with a saved model other than this one: the active ones first, then finished ones."""
     store = resources.store()
-    active = state.active_runs(store)
+    active = session.active_runs(store)
     others = [r for r in active if r != run_id]
     others += [r.id for r in store.list() if r.status == "finished" and r.id not in active]
     return [r for r in others if r != run_id and run_cache.model_mtime(store, r) is not None]

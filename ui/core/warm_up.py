@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 
-from ui import resources, run_cache
+from ui.core import resources, run_cache
 
 _warm_lock = threading.Lock()
 _warm: dict[str, float] = {}  # when the warm-up started and finished (seconds since epoch)

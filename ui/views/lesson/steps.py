@@ -12,9 +12,11 @@ from fmnist_viz.data import FashionMNIST
 from fmnist_viz.figures import examples_by_class, fitting_figure, study_verdict_figure
 from fmnist_viz.runs import ACTIVE, RunError, RunInfo
 from fmnist_viz.teaching import Step, history_summary, study_verdict_summary
-from ui import lesson_inside, live_view, resources
-from ui.job_progress import rerun_when_ended
-from ui.lesson_inside import figure
+from ui.core import resources
+from ui.live import fragment
+from ui.live.job_progress import rerun_when_ended
+from ui.views.lesson import inside
+from ui.views.lesson.inside import figure
 
 
 def data_step(data: FashionMNIST) -> None:
@@ -38,14 +40,14 @@ def run_step(step: Step, run: RunInfo, image: dict[str, Any] | None) -> None:
     """Steps 2 to 7: the run's weights shown live (its curves for step 7)."""
     if step.key == "fitting":
         active = run.status in ACTIVE
-        st.fragment(_fitting, run_every=live_view.POLL_SECONDS if active else None)(run.id)
+        st.fragment(_fitting, run_every=fragment.POLL_SECONDS if active else None)(run.id)
         return
     if image is None:
         return
-    live_view.live_fragment(
+    fragment.live_fragment(
         run,
         "lesson",
-        lambda shown, model: lesson_inside.draw(step.key, model, image),
+        lambda shown, model: inside.draw(step.key, model, image),
         controls_below=True,
     )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from fmnist_viz.runs import ACTIVE, USABLE, RunError, RunInfo, default_run, status_text
-from ui import resources, state
+from ui.core import resources, session
 
 KEY = "run_choice"
 
@@ -30,7 +30,7 @@ def _choices() -> tuple[list[RunInfo], str | None]:
     store = jm.store
     runs = [r for r in store.list() if r.damaged is None and r.status in USABLE]
     mine: list[RunInfo] = []
-    for job in jm.jobs(state.owner()):
+    for job in jm.jobs(session.owner()):
         try:
             mine.append(store.load(job.run_id))
         except RunError:
@@ -44,7 +44,7 @@ def _choices() -> tuple[list[RunInfo], str | None]:
 def choose_run() -> RunInfo | None:
     """Draw the chooser and return the run to show; None (after saying how to get one) when
     there is no run yet."""
-    for run_id, reason in state.refused_runs().items():
+    for run_id, reason in session.refused_runs().items():
         st.error(f"Run {run_id} cannot be shown: {reason}")
     runs, fallback = _choices()
     if not runs:
@@ -53,10 +53,10 @@ def choose_run() -> RunInfo | None:
         st.page_link("pages/runs.py", label="Saved runs", icon=":material/folder_open:")
         return None
     by_id = {r.id: r for r in runs}
-    active = [r for r in state.active_runs(resources.store()) if r in by_id]
+    active = [r for r in session.active_runs(resources.store()) if r in by_id]
     chosen = active[0] if active else fallback or runs[0].id
     if not active:  # shown without a click: it is the active run now (and in the view link)
-        state.set_active_runs([chosen, *state.active_runs_now()])
+        session.set_active_runs([chosen, *session.active_runs_now()])
     if st.session_state.get(KEY) != chosen:
         st.session_state[KEY] = chosen
     picked = st.selectbox(
@@ -80,15 +80,15 @@ def _status_line(run_id: str) -> None:
 
 def shown_run_id() -> str | None:
     """The run the inside pages show now: the chosen one, else the default."""
-    active = state.active_runs(resources.store())
+    active = session.active_runs(resources.store())
     return active[0] if active else _choices()[1]
 
 
 def _picked() -> None:
     """The user chose a run: it becomes the active run (and the link's ?run=)."""
     picked = st.session_state[KEY]
-    others = [r for r in st.session_state.get(state.ACTIVE_KEY, []) if r != picked]
-    state.set_active_runs([picked, *others])
+    others = [r for r in st.session_state.get(session.ACTIVE_KEY, []) if r != picked]
+    session.set_active_runs([picked, *others])
 
 
 def run_name(run_id: str) -> str:

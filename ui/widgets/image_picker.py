@@ -20,7 +20,8 @@ from fmnist_viz.data import PREVIEW_SIDE, FashionMNIST, ImageError, convert_uplo
 from fmnist_viz.figures import probability_bars
 from fmnist_viz.inside import Prober
 from fmnist_viz.training import misclassified
-from ui import drawing, presenter, run_cache, state
+from ui.core import presenter, run_cache, session
+from ui.widgets import drawing
 
 MODES = {
     "index": "Test image by number",
@@ -191,7 +192,7 @@ def enlarged(image: np.ndarray, px: int = PREVIEW_PX) -> np.ndarray:
 def _follow_url(n_test: int) -> None:
     """A link or another page that sets ?img=N (other than the picker's own last value) opens
     that test image."""
-    url = state.url_value("img")
+    url = session.url_value("img")
     if url.isdigit() and int(url) < n_test and url != st.session_state.get(URL_KEY):
         st.session_state["picker_mode"] = "index"
         st.session_state["picker_index"] = int(url)
@@ -223,7 +224,7 @@ def pick_image(data: FashionMNIST, run_id: str) -> Pick | None:
             _preview(preview, pick)
     index = None if pick is None else pick["index"]
     st.session_state[URL_KEY] = "" if index is None else str(index)
-    state.set_url_value("img", index)
+    session.set_url_value("img", index)
     return pick
 
 

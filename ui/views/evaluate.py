@@ -15,7 +15,7 @@ from fmnist_viz import CLASS_NAMES
 from fmnist_viz.data import FashionMNIST
 from fmnist_viz.runs import RunError, RunInfo, RunStore
 from fmnist_viz.training import ConfusedPair
-from ui import state
+from ui.core import session
 
 FEATURE_MAPS = "pages/feature_maps.py"
 
@@ -119,5 +119,5 @@ def open_in_feature_maps(store: RunStore, rows: pd.DataFrame, run_id: str) -> No
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     index = c1.selectbox("Image", list(labels), format_func=labels.get, key="eval_open_pick")
     if c2.button("Open in Feature maps", key="eval_open"):
-        state.set_active_runs([run_id, *state.active_runs(store)])  # the page shows this run
+        session.set_active_runs([run_id, *session.active_runs(store)])  # the page shows this run
         st.switch_page(FEATURE_MAPS, query_params={"img": str(index), "run": run_id})

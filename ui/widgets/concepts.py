@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from fmnist_viz.teaching import CONCEPTS
-from ui import presenter
+from ui.core import presenter
 
 
 def concept_notes(keys: tuple[str, ...], expanded: int = 1) -> None:

@@ -31,8 +31,8 @@ from fmnist_viz.runs import (
     file_version,
     kernel_snapshot,
 )
-from ui import resources, run_cache
-from ui.job_progress import rerun_when_ended
+from ui.core import resources, run_cache
+from ui.live.job_progress import rerun_when_ended
 
 NOW = -1  # slider value of the newest weights: live for a running run, the kept ones else
 FULL_RERUN = "_live_full_rerun"

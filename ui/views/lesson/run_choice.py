@@ -9,7 +9,8 @@ from fmnist_viz.jobs import ExecutorError
 from fmnist_viz.models import preset
 from fmnist_viz.runs import USABLE, RunError
 from fmnist_viz.training import QUICK_DEMO_EPOCHS, QUICK_DEMO_TRAIN_LIMIT, ConfigError, TrainConfig
-from ui import resources, run_chooser, state
+from ui.core import resources, session
+from ui.widgets import run_chooser
 
 DEMO_NAME = "Quick demo (lesson)"
 DEMO_ARCH = "model1"
@@ -19,7 +20,7 @@ WAIT_SECONDS = 1.0
 def ready() -> bool:
     """True when there is a run whose weights the lesson can show; else say why (in the
     current container) and what to do: train the quick demo, or wait for it to start."""
-    for refused, reason in state.refused_runs().items():  # a link named a run it cannot show
+    for refused, reason in session.refused_runs().items():  # a link named a run it cannot show
         st.error(f"Run {refused} cannot be shown: {reason}")
     run_id = run_chooser.shown_run_id()
     if run_id is None:
@@ -52,11 +53,13 @@ def offer_quick_demo(why: str) -> None:
     config = TrainConfig(epochs=QUICK_DEMO_EPOCHS, train_limit=QUICK_DEMO_TRAIN_LIMIT)
     jm = resources.job_manager()
     try:
-        run_id = jm.submit(state.owner(), preset(DEMO_ARCH), config, name=DEMO_NAME, arch=DEMO_ARCH)
+        run_id = jm.submit(
+            session.owner(), preset(DEMO_ARCH), config, name=DEMO_NAME, arch=DEMO_ARCH
+        )
     except (ConfigError, RunError, ExecutorError) as exc:
         st.error(f"Cannot start the quick demo: {exc}")
         return
-    state.set_active_runs([run_id, *state.active_runs_now()])
+    session.set_active_runs([run_id, *session.active_runs_now()])
     st.rerun()
 
 

@@ -17,7 +17,7 @@ import streamlit as st
 from fmnist_viz.data import FashionMNIST
 from fmnist_viz.inside import Prober, ReluStats, relu_stats
 from fmnist_viz.runs import MODEL_FILE, RunError, RunStore, StateError, read_state
-from ui import resources
+from ui.core import resources
 
 RELU_BATCH = 256  # test images the ReLU statistics are averaged over
 

@@ -54,7 +54,8 @@ from fmnist_viz.seeing import (
     top_key,
 )
 from fmnist_viz.seeing import settings as act_max_settings
-from ui import live_view, presenter
+from ui.core import presenter
+from ui.live import fragment
 
 NO_CONV = (
     "This model has no convolution layer, so it has no filters to show. The Filters page needs "
@@ -84,7 +85,7 @@ def _data_key(describe: str, n: int, _data: FashionMNIST) -> str:
 class Searched:
     """What the page searches and where it may keep the results, for the weights shown."""
 
-    def __init__(self, shown: live_view.Shown, model: live_view.ModelAt, data: FashionMNIST):
+    def __init__(self, shown: fragment.Shown, model: fragment.ModelAt, data: FashionMNIST):
         kept = shown.state is None and not shown.live and shown.run.status not in ACTIVE
         n = len(data.y_test) if kept else min(STATE_IMAGES, len(data.y_test))
         self.images, self.labels = data.x_test[:n], data.y_test[:n]
@@ -128,7 +129,7 @@ def _where(source: str, seconds: float) -> str:
 
 
 def find_top_images(
-    model: live_view.ModelAt, searched: Searched
+    model: fragment.ModelAt, searched: Searched
 ) -> tuple[dict[str, TopImages], str]:
     """Every conv layer's top images for the weights shown (cached), and where they came
     from; a progress bar while they are computed."""
@@ -150,7 +151,7 @@ def find_top_images(
 
 
 def grow(
-    model: live_view.ModelAt, searched: Searched, layer: str, filters: tuple[int, ...]
+    model: fragment.ModelAt, searched: Searched, layer: str, filters: tuple[int, ...]
 ) -> tuple[ActMax, str]:
     """The activation-maximisation images of some filters (cached), and where they came from;
     a progress bar while they are grown."""
@@ -207,7 +208,7 @@ def pick_layer(tops: dict[str, TopImages], fields: dict[str, Field]) -> str:
 
 
 def grid_section(
-    model: live_view.ModelAt, searched: Searched, top: TopImages, field: Field
+    model: fragment.ModelAt, searched: Searched, top: TopImages, field: Field
 ) -> ActMax | None:
     """Every filter of the layer (BLOCK at a time): grown image and top images."""
     count = top.filters
@@ -243,7 +244,7 @@ def grid_section(
 
 
 def detail_section(
-    model: live_view.ModelAt,
+    model: fragment.ModelAt,
     searched: Searched,
     top: TopImages,
     field: Field,
@@ -300,7 +301,7 @@ def detail_section(
 
 
 def current_map(
-    model: live_view.ModelAt, layer: str, f: int, field: Field, image: dict[str, Any]
+    model: fragment.ModelAt, layer: str, f: int, field: Field, image: dict[str, Any]
 ) -> None:
     """Filter f's feature map on the current image, and the patch where it fires most."""
     outputs = {o.name: o for o in model.layer_outputs(image["image"])}
@@ -320,8 +321,8 @@ def current_map(
 
 
 def draw(
-    shown: live_view.Shown,
-    model: live_view.ModelAt,
+    shown: fragment.Shown,
+    model: fragment.ModelAt,
     data: FashionMNIST,
     image: dict[str, Any],
 ) -> None:

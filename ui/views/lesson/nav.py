@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from fmnist_viz.teaching import STEPS, step_number
-from ui import state
+from ui.core import session
 
 KEY = "lesson_step"
 URL_KEY = "step"
@@ -19,7 +19,7 @@ def current() -> int:
         st.session_state[KEY] = step_number(st.query_params.get(URL_KEY, 1))
     number = step_number(st.session_state[KEY])
     st.session_state[KEY] = number
-    state.set_url_value(URL_KEY, number)
+    session.set_url_value(URL_KEY, number)
     return number
 
 

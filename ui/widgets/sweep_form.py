@@ -31,7 +31,7 @@ from fmnist_viz.training import (
     ConfigError,
     TrainConfig,
 )
-from ui import state
+from ui.core import session
 
 FOLLOW_KEY = "cmp_follow"  # runs this session queued: they join the selection as they finish
 SWEEP_KEY = "cmp_sweep_shown"
@@ -108,7 +108,7 @@ def sweep_form(jm: JobManager) -> None:
     if st.button("Queue sweep", key="cmp_sweep_go", type="primary", disabled=not points):
         sweep_id = new_sweep_id()
         try:
-            submit_sweep(jm, state.owner(), points, sweep_id)
+            submit_sweep(jm, session.owner(), points, sweep_id)
             problem = None
         except (ConfigError, RunError, ExecutorError) as exc:
             problem = str(exc)

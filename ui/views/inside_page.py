@@ -10,8 +10,9 @@ import streamlit as st
 from fmnist_viz.data import FashionMNIST
 from fmnist_viz.runs import RunInfo
 from fmnist_viz.teaching import PAGE_INTROS
-from ui import image_picker, presenter, resources, run_chooser
-from ui.concepts import concept_notes
+from ui.core import presenter, resources
+from ui.widgets import image_picker, run_chooser
+from ui.widgets.concepts import concept_notes
 
 
 def start(

@@ -8,8 +8,8 @@ from fmnist_viz.figures import live_curves
 from fmnist_viz.jobs import JobManager
 from fmnist_viz.runs import BatchTail
 from fmnist_viz.teaching import history_summary
-from ui import presenter, state
-from ui.job_progress import show_job
+from ui.core import presenter, session
+from ui.live.job_progress import show_job
 
 RUN_KEY = "train_run"
 DRAWN_KEY = "_panel_drawn_active"  # the job was active when the whole page was last drawn
@@ -25,7 +25,7 @@ def show(jm: JobManager) -> None:
         st.session_state.pop(RUN_KEY, None)
         return
     st.subheader(view.name)
-    owner = state.owner()
+    owner = session.owner()
     # Buttons live outside the polling fragment so their clicks rerun the whole page.
     if (
         view.active
@@ -96,9 +96,9 @@ def _outcome(jm: JobManager, meta: dict, run_id: str) -> None:
     elif status in ("failed", "interrupted"):
         st.error(f"The run {status}: {meta.get('error', 'no details')}")
         return
-    active = state.active_runs(jm.store)
+    active = session.active_runs(jm.store)
     if run_id in active:
         st.caption("This run is the active run: open Feature maps, Kernels, ReLU or Dropout.")
     elif st.button("Make it the active run", key="panel_activate"):
-        state.set_active_runs([run_id])
+        session.set_active_runs([run_id])
         st.rerun()

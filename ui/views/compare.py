@@ -27,8 +27,8 @@ from fmnist_viz.study import (
     welch_between,
 )
 from fmnist_viz.training import ConfigError
-from ui import state
-from ui.job_progress import rerun_when_ended, show_job
+from ui.core import session
+from ui.live.job_progress import rerun_when_ended, show_job
 
 PICK_KEY = "cmp_pick"  # the multiselect's widget key
 SAVED_KEY = "cmp_selected"  # the selection, kept while the user is on other pages
@@ -270,7 +270,7 @@ def repeat_view(jm: JobManager, series: Sequence[RunSeries]) -> None:
     if c3.button(f"Queue {n} run(s)", key="cmp_repeat_go", type="primary"):
         template = [s for s in series if s.group == group][-1].run_id
         try:
-            ids = queue_repeats(jm, state.owner(), template, n)
+            ids = queue_repeats(jm, session.owner(), template, n)
         except (ConfigError, RunError, ValueError, ExecutorError) as exc:
             st.error(f"Cannot queue: {exc}")
             return
@@ -286,7 +286,7 @@ def repeat_view(jm: JobManager, series: Sequence[RunSeries]) -> None:
 
 def jobs_view(jm: JobManager) -> None:
     """This session's training jobs; refreshes every second while any of them is active."""
-    jobs = jm.jobs(state.owner())
+    jobs = jm.jobs(session.owner())
     active = [j.run_id for j in jobs if j.active]
     # This full run already shows every ended job: the fragment reruns the page only for jobs
     # that end later. (A rerun now would also let the browser's older run selection overwrite
@@ -298,7 +298,7 @@ def jobs_view(jm: JobManager) -> None:
 
 def _jobs_body(jm: JobManager) -> None:
     """Draw one line per job; rerun the whole page when one has ended since the last draw."""
-    jobs = jm.jobs(state.owner())
+    jobs = jm.jobs(session.owner())
     now = [j.run_id for j in jobs if j.active]
     rerun_when_ended(JOBS_KEY, now)  # a run finished: redraw the charts with it
     st.markdown(f"**Your training jobs** ({len(now)} active, {len(jobs) - len(now)} ended)")

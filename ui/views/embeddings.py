@@ -51,8 +51,9 @@ from fmnist_viz.seeing import (
     representations,
     tsne,
 )
-from ui import image_picker, presenter, resources, run_cache
-from ui.live_view import FULL_RERUN, ModelAt, Shown
+from ui.core import presenter, resources, run_cache
+from ui.live.fragment import FULL_RERUN, ModelAt, Shown
+from ui.widgets import image_picker
 
 THUMB_PX = 196
 

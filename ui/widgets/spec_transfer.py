@@ -9,7 +9,7 @@ import streamlit as st
 
 from fmnist_viz.models import SpecCheck, SpecError, import_spec, model_name, spec_json
 from fmnist_viz.training import keras_code
-from ui import layer_editor
+from ui.widgets import layer_editor
 
 UPLOAD_KEY = "spec_upload"
 MESSAGE_KEY = "spec_upload_message"

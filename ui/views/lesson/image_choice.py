@@ -8,7 +8,7 @@ import streamlit as st
 
 from fmnist_viz import CLASS_NAMES
 from fmnist_viz.data import FashionMNIST, examples_per_class
-from ui.image_picker import PERSIST, drawn_pick, pick_test_image
+from ui.widgets.image_picker import PERSIST, drawn_pick, pick_test_image
 
 CLASS_KEY = "lesson_class"
 SOURCE_KEY = "lesson_source"

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from fmnist_viz.figures import for_projector
-from ui import state
+from ui.core import session
 
 KEY = "present"  # session state (the toggle's key) and the URL parameter
 URL_ON = "1"
@@ -70,7 +70,7 @@ def toggle() -> bool:
     parameters, so it is set again on every run); the larger text's CSS when on."""
     is_on()  # the URL sets the toggle's first value
     on = st.toggle(LABEL, key=KEY, help=HELP)
-    state.set_url_value(KEY, URL_ON if on else None)
+    session.set_url_value(KEY, URL_ON if on else None)
     if on:
         st.html(CSS)
     return on

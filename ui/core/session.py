@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from fmnist_viz.runs import RunError, RunStore
-from ui import identity
+from ui.core import identity
 
 ACTIVE_KEY = "active_runs"
 REFUSED_KEY = "refused_runs"  # runs a link named that cannot be shown, with the reason

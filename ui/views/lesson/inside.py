@@ -31,7 +31,8 @@ from fmnist_viz.inside import (
     strongest,
     telling_channel,
 )
-from ui import live_view, presenter
+from ui.core import presenter
+from ui.live import fragment
 
 POOL_TYPES = ("MaxPooling2D", "AveragePooling2D")
 FILTER_KEY = "lesson_filter"
@@ -49,7 +50,7 @@ def figure(fig: Any, key: str) -> None:
     presenter.chart(fig, key=key)
 
 
-def draw(key: str, model: live_view.ModelAt, image: dict[str, Any]) -> None:
+def draw(key: str, model: fragment.ModelAt, image: dict[str, Any]) -> None:
     """The step's view of the weights shown."""
     outputs = model.layer_outputs(image["image"])
     if key in NEEDS_FIRST_CONV and (not outputs or outputs[0].type != "Conv2D"):
@@ -96,7 +97,7 @@ def _one(value: Any) -> int:
     return int(value[0] if isinstance(value, tuple | list) else value)
 
 
-def _kernel(model: live_view.ModelAt, outputs: list[LayerOutput], image: dict[str, Any]) -> None:
+def _kernel(model: fragment.ModelAt, outputs: list[LayerOutput], image: dict[str, Any]) -> None:
     """Step 2: one output value of the first conv layer, multiply-and-add in numbers."""
     first = outputs[0]
     box, columns = st.container(), st.columns(3)  # the figure above its sliders
@@ -129,7 +130,7 @@ def _kernel(model: live_view.ModelAt, outputs: list[LayerOutput], image: dict[st
             st.caption("Part of the window hangs over the edge: those pixels count as 0.")
 
 
-def _feature_maps(model: live_view.ModelAt, outputs: list[LayerOutput], image: dict) -> None:
+def _feature_maps(model: fragment.ModelAt, outputs: list[LayerOutput], image: dict) -> None:
     """Step 3: every channel of the first conv layer."""
     first = outputs[0]
     maps = channel_grid(first.output, f"{first.name}: one map per filter", cols=MAP_COLUMNS)
@@ -141,7 +142,7 @@ def _feature_maps(model: live_view.ModelAt, outputs: list[LayerOutput], image: d
     )
 
 
-def _relu(model: live_view.ModelAt, outputs: list[LayerOutput], image: dict) -> None:
+def _relu(model: fragment.ModelAt, outputs: list[LayerOutput], image: dict) -> None:
     """Step 4: the followed filter before and after ReLU."""
     first = outputs[0]
     if first.pre_activation is None or first.activation != "relu":
@@ -156,7 +157,7 @@ def _relu(model: live_view.ModelAt, outputs: list[LayerOutput], image: dict) -> 
         st.caption(f"Over all {n} filters, ReLU set {zeroed:.0%} of the values to 0.")
 
 
-def _pooling(model: live_view.ModelAt, outputs: list[LayerOutput], image: dict) -> None:
+def _pooling(model: fragment.ModelAt, outputs: list[LayerOutput], image: dict) -> None:
     """Step 5: one output of the first pooling layer, its block and maximum in numbers."""
     index = next((i for i, o in enumerate(outputs) if o.type in POOL_TYPES), None)
     if index is None or index == 0 or not outputs[index - 1].is_map:
@@ -195,7 +196,7 @@ def _pooling(model: live_view.ModelAt, outputs: list[LayerOutput], image: dict) 
         st.markdown(f"`{pool_equation(step)}`")
 
 
-def _dropout(model: live_view.ModelAt, outputs: list[LayerOutput], image: dict) -> None:
+def _dropout(model: fragment.ModelAt, outputs: list[LayerOutput], image: dict) -> None:
     """Step 6: the first dropout layer's mask and scaling on this image."""
     rates = showable_layers(model.prober, model.full)
     if not rates:
