@@ -1,8 +1,10 @@
 """One module per page, each with its `render()`; `inside_page` is the common start of the
-inside pages that look at one image, `lesson` the Lesson's package."""
+inside pages that look at one image, `lesson` the Lesson's package, `classroom` the Class
+page's."""
 
 from ui.views import (
     attribution,
+    classroom,
     compare,
     embeddings,
     evaluate,
@@ -13,6 +15,7 @@ from ui.views import (
 
 __all__ = [
     "attribution",
+    "classroom",
     "compare",
     "embeddings",
     "evaluate",
