@@ -111,7 +111,13 @@ def jobs(with_key: RunStore) -> Iterator[dict[str, str]]:
 
 
 def _frames(at: AppTest) -> list[pd.DataFrame]:
-    return [d.value for d in at.dataframe]
+    """The board's tables (not the queue's)."""
+    return [d.value for d in at.dataframe if list(d.value.columns) == list(BOARD_COLUMNS)]
+
+
+def _queue(at: AppTest) -> pd.DataFrame:
+    (table,) = [d.value for d in at.dataframe if "Progress" in d.value.columns]
+    return table
 
 
 def _figure(at: AppTest) -> dict[str, Any]:
@@ -183,14 +189,17 @@ def test_the_queue_shows_everyones_jobs_in_order_by_nickname(with_key, jobs) -> 
     jm = resources.job_manager()
     jm.store.update(jobs["running"], nickname="Ada", status="running")  # as its worker would
     at = open_page(PAGE)
-    (bar,) = at.get("progress")
-    assert "1. **Ada**: first · starting" in bar.proto.text
-    assert "2. **anonymous**: second · next in line" in texts(at)
+    table = _queue(at)
+    assert list(table["Nickname"]) == ["Ada", "anonymous"]
+    assert list(table["Run"]) == ["first", "second"]
+    assert table["State"].iloc[0].startswith("starting")
+    assert table["State"].iloc[1].startswith("next in line")
+    assert "1 training, 1 waiting." in texts(at)
     progress = {"fraction": 0.5, "epoch": 1, "epochs": 1, "eta_seconds": 12.0}
     (jm.store.path(jobs["running"]) / "progress.json").write_text(json.dumps(progress))
     at.run()
-    (bar,) = at.get("progress")
-    assert bar.proto.value == 50 and "1. **Ada**: first · epoch 1/1, ETA 12 s" in bar.proto.text
+    table = _queue(at)
+    assert table["Progress"].iloc[0] == 0.5 and table["State"].iloc[0] == "epoch 1/1 · ETA 12 s"
 
 
 def test_the_nickname_is_saved_cleaned(with_key) -> None:

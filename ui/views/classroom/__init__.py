@@ -40,8 +40,6 @@ def render() -> None:
     right.caption("Your nickname names your runs on the board and in the queue.")
     st.html(NO_DIMMING)
     st.fragment(_live, run_every=POLL_SECONDS)(jm)
-    settings, _ = jm.classroom.read()
-    teacher.panel(jm, settings)
     warm_up.warm_up()  # after the page is drawn: TensorFlow loads for the inside pages
 
 
@@ -60,7 +58,8 @@ def _banner(settings: ClassSettings, problem: str | None) -> None:
 
 
 def _live(jm: JobManager) -> None:
-    """The polling part: banner, scatter, queue and tables (rebuilt when a run changed)."""
+    """The polling part: banner, scatter, queue, tables (rebuilt when a run changed), and
+    the teacher controls (their lists of jobs and runs follow the server)."""
     board.open_if_asked()
     settings, problem = jm.classroom.read()
     now = board.board(jm.store, settings)
@@ -70,7 +69,7 @@ def _live(jm: JobManager) -> None:
         left, right = st.columns([3, 2], gap="large")
         with left:
             title = "The challenge's runs" if challenge else "Test accuracy against parameters"
-            board.scatter(now.ranked, title)
+            board.scatter(now.ranked, title, now.signature)
         with right:
             queue.show(jm.queue())
         st.subheader("Leaderboard: the challenge" if challenge else "Leaderboard")
@@ -85,6 +84,9 @@ def _live(jm: JobManager) -> None:
             picked = board.table(now.others, "class_others") or picked
         if now.ranked or now.others:
             board.open_button(picked, now.ranked + now.others, "class_open")
+    # inside the one polling fragment: Streamlit prunes a fragment's leftovers reliably only
+    # when no other polling fragment of the page runs in between (two left duplicates)
+    teacher.panel(jm, settings, now)
 
 
 def _empty_text(challenge: bool) -> str:

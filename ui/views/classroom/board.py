@@ -31,6 +31,7 @@ from ui.core import presenter, session
 FEATURE_MAPS = "pages/feature_maps.py"
 OPEN_KEY = "_class_open"  # a run a click asked to open (set by callbacks, read by the page)
 SCATTER_KEY = "class_scatter"
+FIGURE_KEY = "_class_figure"  # (board signature, title) and the scatter built for it
 UIREVISION = "class-board"  # zoom and legend choices survive a refresh
 COLUMNS = {
     "Parameters": st.column_config.NumberColumn(format="localized"),
@@ -86,10 +87,16 @@ def board(store: RunStore, settings: ClassSettings) -> Board:
     return Board(ranked, others, [r for r in rows if r.hidden], digest)
 
 
-def scatter(rows: list[BoardRow], title: str) -> None:
-    """Test accuracy against parameters; a click on a run's point opens its Feature maps."""
-    fig = accuracy_vs_params(rows, front_rows(rows), reference_points(), title=title)
-    fig.update_layout(uirevision=UIREVISION, clickmode="event+select")
+def scatter(rows: list[BoardRow], title: str, signature: str) -> None:
+    """Test accuracy against parameters; a click on a run's point opens its Feature maps. The
+    figure is built again only when the board changed (a poll re-sends the same one)."""
+    kept = st.session_state.get(FIGURE_KEY)
+    if kept is not None and kept[0] == (signature, title):
+        fig = kept[1]
+    else:
+        fig = accuracy_vs_params(rows, front_rows(rows), reference_points(), title=title)
+        fig.update_layout(uirevision=UIREVISION, clickmode="event+select")
+        st.session_state[FIGURE_KEY] = ((signature, title), fig)
     presenter.chart(
         fig,
         key=SCATTER_KEY,

@@ -32,7 +32,6 @@ MESSAGE_KEY = "_class_teacher_message"  # (kind, text) said once on the panel's 
 LIVE_MESSAGE_KEY = "_class_teacher_live_message"  # the same for the polling controls
 KEY_INPUT = "class_teacher_key"
 PAUSED_KEY = "class_paused"
-POLL_SECONDS = 2.5
 NO_KEY = (
     f"Teacher controls are off on this server. To enable them, start the server with "
     f"`{TEACHER_KEY_ENV}` set, e.g. `{TEACHER_KEY_ENV}=<a key of your own> streamlit run "
@@ -67,7 +66,7 @@ def _said(key: str = MESSAGE_KEY) -> None:
         st.success(text)
 
 
-def panel(jm: JobManager, settings: ClassSettings) -> None:
+def panel(jm: JobManager, settings: ClassSettings, now: board.Board) -> None:
     """The expander 'Teacher controls'."""
     with st.expander("Teacher controls", expanded=False, icon=":material/key:"):
         _said()
@@ -88,7 +87,7 @@ def panel(jm: JobManager, settings: ClassSettings) -> None:
             help="Students cannot start a run while paused; running and queued jobs go on.",
         )
         _challenge_form(jm, settings)
-        st.fragment(_live_controls, run_every=POLL_SECONDS)(jm)
+        _job_and_run_controls(jm, now)
         st.button("Lock", key="class_lock", icon=":material/lock:", on_click=_lock, args=(jm,))
 
 
@@ -203,8 +202,8 @@ def _clear_challenge(jm: JobManager) -> None:
     _say("success", "Challenge cleared: every finished run is ranked.")
 
 
-def _live_controls(jm: JobManager) -> None:
-    """Stop or withdraw a job, hide or show a run (a fragment: the lists follow the server)."""
+def _job_and_run_controls(jm: JobManager, now: board.Board) -> None:
+    """Stop or withdraw a job, hide or show a run."""
     _said(LIVE_MESSAGE_KEY)
     jobs = {j.run_id: j for j in jm.queue()}
     left, right = st.columns(2)
@@ -222,8 +221,6 @@ def _live_controls(jm: JobManager) -> None:
         else:
             st.caption("No job is running or waiting.")
     with right:
-        settings, _ = jm.classroom.read()
-        now = board.board(jm.store, settings)
         shown = {r.run_id: r for r in now.ranked + now.others}
         hidden = {r.run_id: r for r in now.hidden}
         st.markdown("**Runs on the board**")
