@@ -50,15 +50,19 @@ class Server(str):
 
 
 @contextmanager
-def serve_app(runs_dir: Path, timeout: float = 60) -> Iterator[Server]:
-    """`streamlit run dashboard.py` on a free port over a run store and the bundled sample;
-    yields its URL (with the process id, for memory readings)."""
+def serve_app(
+    runs_dir: Path, timeout: float = 60, env: dict[str, str] | None = None
+) -> Iterator[Server]:
+    """`streamlit run dashboard.py` on a free port over a run store and the bundled sample
+    (`env`: more environment variables, e.g. FMNIST_TEACHER_KEY); yields its URL (with the
+    process id, for memory readings)."""
     port = free_port()
     env = {
         **os.environ,
         "FMNIST_RUNS_DIR": str(runs_dir),
         "FMNIST_DATA_DIR": str(SAMPLE),
         "FMNIST_OFFLINE": "1",
+        **(env or {}),
     }
     cmd = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port)]
     cmd += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]

@@ -43,6 +43,7 @@ SECTIONS: dict[str, list[tuple[str, str, str]]] = {
         ("pages/embeddings.py", "Embeddings", ":material/scatter_plot:"),
     ],
     "Runs side by side": [
+        ("pages/class.py", "Class", ":material/groups:"),
         ("pages/compare.py", "Compare", ":material/compare_arrows:"),
         ("pages/evaluate.py", "Evaluate", ":material/fact_check:"),
     ],

@@ -14,7 +14,7 @@ from fmnist_viz.jobs.choose import (
     chosen_executor,
     make_executor,
 )
-from fmnist_viz.jobs.classroom import CLASS_FILE, Challenge, Classroom, ClassSettings
+from fmnist_viz.jobs.classroom import CLASS_FILE, TITLE_MAX, Challenge, Classroom, ClassSettings
 from fmnist_viz.jobs.eta import Durations, ordinal, place_text, start_estimates
 from fmnist_viz.jobs.executors import MAX_JOBS_ENV, ExecutorError, LocalExecutor, cpu_count
 from fmnist_viz.jobs.job_view import JobView
@@ -46,6 +46,7 @@ __all__ = [
     "PAUSED",
     "RAY_ADDRESS_ENV",
     "TEACHER_KEY_ENV",
+    "TITLE_MAX",
     "WITHDRAWN",
     "WORKER_NICE_ENV",
     "Challenge",

@@ -6,6 +6,7 @@ test and bands (`stats`), more seeds of a configuration (`repeats`), grids of se
 
 from fmnist_viz.study.board import (
     BOARD_COLUMNS,
+    NO_NICKNAME,
     BoardRow,
     ReferencePoint,
     board_frame,
@@ -63,6 +64,7 @@ __all__ = [
     "LABEL_SEPARATOR",
     "MAX_REPEATS",
     "MAX_SWEEP_RUNS",
+    "NO_NICKNAME",
     "STUDY_COLUMNS",
     "STUDY_MODELS",
     "STUDY_REFERENCE",

@@ -27,8 +27,11 @@ def _imports(path: Path) -> list[tuple[int, str, list[str]]]:
     return found
 
 
+VIEW_NAMES = {"class": "classroom"}  # a page whose name Python keeps for itself
+
+
 def test_there_is_a_view_for_every_page() -> None:
-    assert len(PAGES) == 13
+    assert len(PAGES) == 14
 
 
 def page_problems(page: Path) -> list[str]:
@@ -40,7 +43,8 @@ def page_problems(page: Path) -> list[str]:
         problems.append("no import of its view")
     for line, module, names in imports:
         view = f"{module}.{names[0]}" if names else module
-        if len(names) != 1 or view not in (f"ui.views.{page.stem}", f"ui.views.{page.stem}.page"):
+        name = VIEW_NAMES.get(page.stem, page.stem)
+        if len(names) != 1 or view not in (f"ui.views.{name}", f"ui.views.{name}.page"):
             problems.append(f"line {line} imports {module} {names}, not only its view")
     return problems
 
