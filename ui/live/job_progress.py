@@ -13,7 +13,7 @@ from fmnist_viz.jobs import JobView
 def job_line(view: JobView) -> str:
     """One line describing a job's state."""
     if view.status == "queued":
-        return f"{view.name}: queued, position {view.queue_position or '?'}"
+        return f"{view.name}: queued, {view.place() or 'waiting'}"
     p = view.progress
     if view.status == "running" and p:
         return (

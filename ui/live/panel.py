@@ -63,7 +63,7 @@ def _panel(jm: JobManager, run_id: str) -> None:
         st.rerun()
     st.markdown(f"Status: **{view.status}**")
     if view.status == "queued":
-        st.info(f"Queued, position {view.queue_position}: it starts when a worker is free.")
+        st.info(f"Queued: {view.place() or 'waiting'}; it starts when a worker is free.")
     if view.active:
         show_job(view)
         p = view.progress

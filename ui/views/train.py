@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from fmnist_viz.jobs import ExecutorError, JobManager
+from fmnist_viz.jobs import Challenge, ExecutorError, JobManager
 from fmnist_viz.models import PRESETS, SpecCheck, check_spec, preset
 from fmnist_viz.runs import RunError
 from fmnist_viz.teaching import PAGE_INTROS, PRESET_STORIES
@@ -12,6 +12,7 @@ from fmnist_viz.training import (
     LEARNING_RATE_FIELD_MIN,
     LEARNING_RATE_MAX,
     OPTIMIZERS,
+    PRECISIONS,
     PROTOCOL_EPOCHS,
     PROTOCOL_TRAIN_SIZE,
     QUICK_DEMO_EPOCHS,
@@ -19,13 +20,14 @@ from fmnist_viz.training import (
     SEED_MAX,
     ConfigError,
     TrainConfig,
+    precision_problem,
     training_mb,
     training_problem,
 )
 from ui.core import presenter, resources, session, warm_up
 from ui.live import panel
 from ui.shell import ensure_shell
-from ui.widgets import layer_editor, spec_transfer
+from ui.widgets import layer_editor, nickname, spec_transfer
 
 CHOICES = [*PRESETS, "custom"]
 LENGTHS = {
@@ -44,6 +46,7 @@ LENGTHS = {
 }
 DEFAULTS = TrainConfig()
 ERROR_KEY = "train_error"  # why the last Start did not start, shown once
+PRECISION_TITLES = {"float32": "Exact (float32)", "bfloat16": "Fast (bfloat16)"}
 
 
 def _start(jm: JobManager, spec: dict, arch: str) -> None:
@@ -63,7 +66,11 @@ def _start(jm: JobManager, spec: dict, arch: str) -> None:
         train_limit=limit,
         seed=int(state["train_seed"]) or None,
         state_every=None if every is None else int(every),
+        precision=state["train_precision"],
     )
+    if problem := precision_problem(config.precision):
+        state[ERROR_KEY] = f"Cannot start: {problem}"
+        return
     name = state["train_name"] or _title(arch)
     try:
         run_id = jm.submit(session.owner(), spec, config, name=name, arch=arch)
@@ -72,6 +79,34 @@ def _start(jm: JobManager, spec: dict, arch: str) -> None:
         return
     state[panel.RUN_KEY] = run_id
     session.set_active_runs([run_id, *session.active_runs_now()])
+
+
+def _use_challenge(challenge: Challenge) -> None:
+    """Button callback: the class challenge's settings into the form (one click)."""
+    config = challenge.config()
+    st.session_state.update(
+        train_length="custom",
+        train_epochs=config.epochs,
+        train_subset=config.train_limit or 0,
+        train_batch=config.batch_size,
+        train_optimizer=config.optimizer,
+        train_lr=config.learning_rate,
+        train_precision=config.precision,
+    )
+
+
+def _class_strip(jm: JobManager) -> str | None:
+    """The class's part of the page: the nickname, the teacher's challenge with its one-click
+    setting; returns why Start is disabled for this browser (paused, over its limit), if so."""
+    nick, challenge_col = st.columns([1, 2])
+    with nick:
+        nickname.nickname_input(jm)
+    challenge = jm.classroom.settings.challenge
+    if challenge is not None:
+        with challenge_col:
+            st.markdown(f"**Class challenge:** {challenge.describe()}")
+            st.button("Use the class challenge", on_click=_use_challenge, args=(challenge,))
+    return jm.submit_problem(session.owner())
 
 
 def _title(key: str) -> str:
@@ -105,6 +140,7 @@ def render() -> None:
     jm = resources.job_manager()
     st.title("Train")
     st.caption(PAGE_INTROS["train"])
+    refusal = _class_strip(jm)
 
     current = st.session_state.get(panel.RUN_KEY)
     if current:
@@ -187,11 +223,21 @@ def render() -> None:
                 help="The inside pages play these states back. Empty: four per epoch; 0: only at "
                 "epoch ends.",
             )
+            c2.selectbox(
+                "Precision",
+                PRECISIONS,
+                format_func=PRECISION_TITLES.get,
+                key="train_precision",
+                help="Fast trains in bfloat16 on CPUs with bfloat16 units (the weights are kept "
+                "and saved in float32); its numbers differ slightly from the exact mode's.",
+            )
             st.text_input("Run name", "", placeholder=_title(arch), key="train_name")
+            if refusal:
+                st.info(refusal)
             st.form_submit_button(
                 "Start training",
                 type="primary",
-                disabled=not summary.ok,
+                disabled=not summary.ok or refusal is not None,
                 on_click=_start,
                 args=(jm, spec, arch),
             )

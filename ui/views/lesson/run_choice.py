@@ -81,5 +81,5 @@ def _waiting(run_id: str) -> None:
     if info.status != "queued":
         st.rerun()
     view = resources.job_manager().view(run_id)
-    place = f", position {view.queue_position}" if view and view.queue_position else ""
+    place = f" ({view.place()})" if view and view.place() else ""
     st.info(f"**{info.name}** is queued{place}: the lesson goes on as soon as it starts.")
