@@ -86,9 +86,10 @@ def _live(jm: JobManager) -> None:
             picked = board.table(now.others, "class_others") or picked
         if now.ranked or now.others:
             board.open_button(picked, now.ranked + now.others, "class_open")
-    # inside the one polling fragment: Streamlit prunes a fragment's leftovers reliably only
-    # when no other polling fragment of the page runs in between (two left duplicates)
-    teacher.panel(jm, settings, now)
+        # inside the one polling fragment: Streamlit prunes a fragment's leftovers reliably
+        # only when no other polling fragment of the page runs in between (two left
+        # duplicates); inside the undimmed container, so a poll does not grey it out
+        teacher.panel(jm, settings, now)
 
 
 def _empty_text(challenge: bool) -> str:
