@@ -21,12 +21,22 @@ from fmnist_viz.runs.states import (
     weight_change,
 )
 from fmnist_viz.runs.status import USABLE, badge, default_run, planned_epochs, status_text
-from fmnist_viz.runs.store import ACTIVE, MODEL_FILE, RUN_FILE, RunError, RunInfo, RunStore, now_iso
+from fmnist_viz.runs.store import (
+    ACTIVE,
+    MODEL_FILE,
+    RUN_FILE,
+    STOP_FILE,
+    RunError,
+    RunInfo,
+    RunStore,
+    now_iso,
+)
 
 __all__ = [
     "ACTIVE",
     "MODEL_FILE",
     "RUN_FILE",
+    "STOP_FILE",
     "USABLE",
     "BatchTail",
     "RunError",

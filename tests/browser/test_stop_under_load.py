@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from fmnist_viz.runs import STOP_FILE
 from tests.browser_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -74,19 +75,21 @@ def _stop_one(page, url: str, runs: Path, name: str, watchers: list) -> float:
     _start(page, url, name)
     run_json = _new_run(runs, before)
     wait_until(lambda: _status(run_json) == "running", 120, f"{name} to start")
-    for watcher in watchers:
-        watcher.goto(f"{url}/feature_maps")
+    for watcher in watchers:  # all four at once: no waiting for one page before the next
+        watcher.goto(f"{url}/feature_maps", wait_until="commit")
     for watcher in watchers:
         watcher.get_by_text("conv1 (Conv2D)").first.wait_for(timeout=120_000)
     stop = page.locator('[data-testid="stSidebar"] button', has_text=f"Stop {name}").first
     stop.wait_for(timeout=60_000)
-    t0 = time.monotonic()
+    t0, wall = time.monotonic(), time.time()
     stop.click()
     try:
         wait_until(lambda: _status(run_json) == "stopped", STOP_BUDGET_S, f"{name} to stop")
     finally:
         seconds = round(time.monotonic() - t0, 2)
-        print(f"{name}: stopped {seconds} s after the click")
+        asked = run_json.parent / STOP_FILE  # where the time went: the server, or the worker
+        server = f"{asked.stat().st_mtime - wall:.2f} s" if asked.exists() else "not yet"
+        print(f"{name}: stopped {seconds} s after the click (STOP file written: {server})")
     return seconds
 
 

@@ -41,7 +41,16 @@ def render() -> None:
     nickname.nickname_input(jm, where=left)
     right.caption("Your nickname names your runs on the board and in the queue.")
     st.html(NO_DIMMING)
-    st.fragment(_live, run_every=POLL_SECONDS)(jm)
+    live, controls = st.container(), st.container()
+    # the teacher controls sit outside the polling fragment: a click on a button inside one
+    # can be lost when its timer's rerun comes first (seen in Chromium: the teacher's Stop job
+    # did nothing). Drawn first (shown below), so the fragment compares what they list with
+    # what is there now, and asks for a full rerun when the jobs or runs have changed.
+    with controls:
+        settings, _ = jm.classroom.read()
+        teacher.panel(jm, settings, board.board(jm.store, settings))
+    with live:
+        st.fragment(_live, run_every=POLL_SECONDS)(jm)
     warm_up.warm_up()  # after the page is drawn: TensorFlow loads for the inside pages
 
 
@@ -86,10 +95,7 @@ def _live(jm: JobManager) -> None:
             picked = board.table(now.others, "class_others") or picked
         if now.ranked or now.others:
             board.open_button(picked, now.ranked + now.others, "class_open")
-        # inside the one polling fragment: Streamlit prunes a fragment's leftovers reliably
-        # only when no other polling fragment of the page runs in between (two left
-        # duplicates); inside the undimmed container, so a poll does not grey it out
-        teacher.panel(jm, settings, now)
+    teacher.refresh_if_changed(jm, now)
 
 
 def _empty_text(challenge: bool) -> str:

@@ -32,6 +32,7 @@ MESSAGE_KEY = "_class_teacher_message"  # (kind, text) said once on the panel's 
 LIVE_MESSAGE_KEY = "_class_teacher_live_message"  # the same for the polling controls
 KEY_INPUT = "class_teacher_key"
 PAUSED_KEY = "class_paused"
+LISTED_KEY = "_class_teacher_listed"  # the jobs and runs the controls were drawn with
 NO_KEY = (
     f"Teacher controls are off on this server. To enable them, start the server with "
     f"`{TEACHER_KEY_ENV}` set, e.g. `{TEACHER_KEY_ENV}=<a key of your own> streamlit run "
@@ -202,9 +203,24 @@ def _clear_challenge(jm: JobManager) -> None:
     _say("success", "Challenge cleared: every finished run is ranked.")
 
 
+def _listed(jm: JobManager, now: board.Board) -> tuple:
+    """What the job and run controls list: the jobs (and their states), the board's runs."""
+    jobs = tuple((j.run_id, j.status) for j in jm.queue())
+    return jobs, now.signature
+
+
+def refresh_if_changed(jm: JobManager, now: board.Board) -> None:
+    """Called by the polling fragment: for an unlocked teacher, rerun the whole page when the
+    jobs or runs the controls list differ from those drawn (the controls stay current)."""
+    drawn = st.session_state.get(LISTED_KEY)
+    if drawn is not None and current_pass(jm) is not None and drawn != _listed(jm, now):
+        st.rerun(scope="app")
+
+
 def _job_and_run_controls(jm: JobManager, now: board.Board) -> None:
     """Stop or withdraw a job, hide or show a run."""
     _said(LIVE_MESSAGE_KEY)
+    st.session_state[LISTED_KEY] = _listed(jm, now)
     jobs = {j.run_id: j for j in jm.queue()}
     left, right = st.columns(2)
     with left:
