@@ -18,7 +18,6 @@ import json
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -27,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from fmnist_viz.jobs import Challenge, Classroom, TeacherGate  # noqa: E402
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, serve_app  # noqa: E402
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, PeakRss, serve_app  # noqa: E402
 
 TEACHER_KEY = "bench-teacher-key"
 CHALLENGE = Challenge(epochs=3, train_limit=5000, title="3 epochs on 5,000 images")
@@ -46,19 +45,6 @@ def percentile(values: list[float], share: float) -> float:
     """The nearest-rank percentile of values (share in 0–1)."""
     ordered = sorted(values)
     return ordered[max(0, min(len(ordered) - 1, round(share * len(ordered) + 0.5) - 1))]
-
-
-class PeakRss(threading.Thread):
-    """Samples the server's resident memory every 0.2 s; keeps the peak (MB)."""
-
-    def __init__(self, server) -> None:
-        super().__init__(daemon=True)
-        self.server, self.peak, self.running = server, 0.0, True
-
-    def run(self) -> None:
-        while self.running:
-            self.peak = max(self.peak, self.server.rss_mb())
-            time.sleep(0.2)
 
 
 async def _open(page, url: str, name: str, path: str, ready: str, seen: dict) -> None:

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,6 +48,20 @@ class Server(str):
         """The server process's resident memory now, in MB."""
         with open(f"/proc/{self.pid}/status") as fh:
             return next(int(line.split()[1]) for line in fh if line.startswith("VmRSS")) / 1024
+
+
+class PeakRss(threading.Thread):
+    """Samples a server's resident memory every 0.2 s while it runs; keeps the peak (MB).
+    Stop it with `running = False` and `join()`."""
+
+    def __init__(self, server: Server) -> None:
+        super().__init__(daemon=True)
+        self.server, self.peak, self.running = server, 0.0, True
+
+    def run(self) -> None:
+        while self.running:
+            self.peak = max(self.peak, self.server.rss_mb())
+            time.sleep(0.2)
 
 
 @contextmanager

@@ -11,6 +11,7 @@ import pytest
 
 from fmnist_viz.runs import RunStore
 from tests.apptest_support import app_env
+from tests.job_support import HandClock
 from tests.run_support import build_compare_store, train_tiny_runs
 
 
@@ -105,3 +106,9 @@ def custom_prober(custom_model: Any) -> Any:
     from fmnist_viz.inside import Prober
 
     return Prober(custom_model)
+
+
+@pytest.fixture
+def clock() -> HandClock:
+    """A clock the test moves by hand (`clock.now += 5`)."""
+    return HandClock()

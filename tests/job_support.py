@@ -96,3 +96,14 @@ class ScriptedExecutor(JobExecutor):
     def describe(self) -> str:
         """Where the jobs run."""
         return "a scripted test executor"
+
+
+class HandClock:
+    """A monotonic clock the test moves by hand (a teacher gate's delays, without sleeping):
+    the `clock` fixture."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now

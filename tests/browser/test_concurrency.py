@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import time
 
 import pytest
@@ -18,6 +17,7 @@ import pytest
 from tests.browser_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    PeakRss,
     playwright_or_skip,
     screenshot_folder,
     serve_app,
@@ -32,19 +32,6 @@ PAGES = (  # (name, path, text that appears once the page has drawn its content)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 async_api = playwright_or_skip("async_api")
-
-
-class PeakRss(threading.Thread):
-    """Samples a server's resident memory every 0.2 s; keeps the peak."""
-
-    def __init__(self, server) -> None:
-        super().__init__(daemon=True)
-        self.server, self.peak, self.running = server, 0.0, True
-
-    def run(self) -> None:
-        while self.running:
-            self.peak = max(self.peak, self.server.rss_mb())
-            time.sleep(0.2)
 
 
 async def _session(browser, url: str, run_id: str, i: int) -> dict:

@@ -7,21 +7,7 @@ import pytest
 
 from fmnist_viz.jobs import RightsError, TeacherGate, TeacherPass
 from fmnist_viz.jobs.teacher import MAX_DELAY_S
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
+from tests.job_support import HandClock as Clock
 
 
 @pytest.fixture

@@ -37,21 +37,6 @@ CHALLENGE = Challenge(epochs=3, train_limit=10_000)
 JOB_CONFIG = TrainConfig(epochs=1, train_limit=256, batch_size=32, seed=1)
 
 
-class Clock:
-    """A monotonic clock the test moves by hand (the gate's delays, without sleeping)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
 @pytest.fixture
 def executor() -> ScriptedExecutor:
     return ScriptedExecutor(slots=1)
