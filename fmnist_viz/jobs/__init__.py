@@ -18,7 +18,7 @@ from fmnist_viz.jobs.classroom import CLASS_FILE, TITLE_MAX, Challenge, Classroo
 from fmnist_viz.jobs.eta import Durations, ordinal, place_text, start_estimates
 from fmnist_viz.jobs.executors import MAX_JOBS_ENV, ExecutorError, LocalExecutor, cpu_count
 from fmnist_viz.jobs.job_view import JobView
-from fmnist_viz.jobs.manager import PAUSED, WITHDRAWN, JobManager, QueueError
+from fmnist_viz.jobs.manager import PAUSED, JobManager, QueueError
 from fmnist_viz.jobs.nicknames import NICKNAME_MAX, Nicknames, clean_nickname
 from fmnist_viz.jobs.queue import (
     CLI_OWNER,
@@ -31,7 +31,7 @@ from fmnist_viz.jobs.queue import (
 from fmnist_viz.jobs.ray_executor import RayExecutor, import_ray
 from fmnist_viz.jobs.teacher import TEACHER_KEY_ENV, RightsError, TeacherGate, TeacherPass
 from fmnist_viz.jobs.watch import wait_for_jobs
-from fmnist_viz.jobs.worker import WORKER_NICE_ENV, worker_nice
+from fmnist_viz.jobs.worker import WITHDRAWN, WORKER_NICE_ENV, worker_nice
 
 __all__ = [
     "CLASS_FILE",

@@ -26,11 +26,11 @@ from fmnist_viz.jobs.job_view import JobView
 from fmnist_viz.jobs.nicknames import Nicknames
 from fmnist_viz.jobs.queue import FairQueue, is_limited, limit_problem, max_jobs_per_owner
 from fmnist_viz.jobs.teacher import TeacherGate, TeacherPass
+from fmnist_viz.jobs.worker import WITHDRAWN
 from fmnist_viz.runs import ACTIVE, RUN_FILE, RunError, RunInfo, RunStore, now_iso
 from fmnist_viz.training import TrainConfig, check_training, memory_limit_mb
 
 PAUSED = "The teacher has paused new trainings for now"
-WITHDRAWN = "Withdrawn before it started"
 ENDED_UNRECORDED = "The training ended without recording how (could its run folder be written?)"
 DURATIONS_CACHE_S = 30.0  # finished runs' durations are re-read this often at most
 

@@ -11,9 +11,10 @@ import os
 import signal
 from typing import Any
 
-from fmnist_viz.runs import RunRecorder, RunStore
+from fmnist_viz.runs import RunRecorder, RunStore, now_iso
 from fmnist_viz.training import Observer, TrainConfig
 
+WITHDRAWN = "Withdrawn before it started"
 WORKER_NICE_ENV = "FMNIST_WORKER_NICE"
 DEFAULT_WORKER_NICE = 10  # trainings yield the CPU to the app's server (pages first)
 NICE_MAX = 19
@@ -64,6 +65,9 @@ def execute_run(
 
     info = store.load(run_id)
     recorder = RunRecorder(store, run_id)
+    if recorder.should_stop():  # stopped before it began: no data to load, no TensorFlow
+        store.update(run_id, status="stopped", finished=now_iso(), error=WITHDRAWN)
+        return store.load(run_id).meta
     try:
         data = load_fashion_mnist(data_dir)
         recorder.mark_running(data.describe())

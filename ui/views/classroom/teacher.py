@@ -204,8 +204,9 @@ def _clear_challenge(jm: JobManager) -> None:
 
 
 def _listed(jm: JobManager, now: board.Board) -> tuple:
-    """What the job and run controls list: the jobs (and their states), the board's runs."""
-    jobs = tuple((j.run_id, j.status) for j in jm.queue())
+    """What the job and run controls list: the jobs and the board's runs. Not the jobs'
+    states: a full rerun as a job starts could swallow a click on Stop made at that moment."""
+    jobs = tuple(j.run_id for j in jm.queue())
     return jobs, now.signature
 
 
