@@ -81,7 +81,7 @@ def _stop_one(page, url: str, runs: Path, name: str, watchers: list) -> float:
     for watcher in watchers:  # all four at once: no waiting for one page before the next
         watcher.goto(f"{url}/feature_maps", wait_until="commit")
     for watcher in watchers:
-        watcher.get_by_text("conv1 (Conv2D)").first.wait_for(timeout=120_000)
+        watcher.get_by_text("conv1 (Conv2D)").filter(visible=True).first.wait_for(timeout=120_000)
     stop = page.locator('[data-testid="stSidebar"] button', has_text=f"Stop {name}").first
     stop.wait_for(timeout=60_000)
     t0, wall = time.monotonic(), time.time()
