@@ -148,6 +148,7 @@ def test_train_json(trained) -> None:
     assert str(SAMPLE_DIR) in row["data_source"]
 
 
+@pytest.mark.slow
 def test_runs_lists_the_trained_run(trained) -> None:
     runs_dir, row = trained
     listed = ok_json(cli(runs_dir, "runs", "--json"))

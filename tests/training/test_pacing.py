@@ -57,6 +57,7 @@ def _run(config: TrainConfig, stop=None):
     return training.train(TINY_SPEC, config, DATA, [rec], **kwargs), rec
 
 
+@pytest.mark.slow
 def test_states_every_k_batches_and_progress_once_per_call() -> None:
     result, rec = _run(TrainConfig(epochs=2, seed=7, state_every=4, steps_per_call=4))
     (info,) = rec.starts
@@ -77,6 +78,7 @@ def test_states_every_k_batches_and_progress_once_per_call() -> None:
     assert [r.val_loss for r in result.history] == [r.val_loss for r in one.history]
 
 
+@pytest.mark.slow
 def test_a_stop_is_honoured_within_one_call() -> None:
     asked = {"n": 0}
     # asked once before training, before every call (3 per epoch) and after every epoch:

@@ -56,6 +56,7 @@ def test_the_memory_estimate_counts_the_bfloat16_weight_copies() -> None:
     assert extra == pytest.approx(params * 2 / 2**20)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(NO_BF16 is not None, reason=f"no bfloat16 here: {NO_BF16}")
 def test_a_bfloat16_run_saves_float32_weights_and_records_its_precision(tmp_path: Path) -> None:
     import keras

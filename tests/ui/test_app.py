@@ -82,6 +82,7 @@ def test_stop_ends_the_job_as_stopped(env: RunStore) -> None:
     assert "Stopped after" in texts(at)
 
 
+@pytest.mark.slow
 def test_the_sidebars_stop_button_stops_the_job_on_its_click(env: RunStore) -> None:
     at = _app("pages/train.py")
     _start_tiny(at, epochs=40, subset=0)

@@ -182,6 +182,7 @@ def test_two_runs_side_by_side(env) -> None:
     assert "Each run explains its own predicted class" in texts(at)
 
 
+@pytest.mark.slow
 def test_a_model_without_conv_layers_has_no_grad_cam_but_the_rest(env) -> None:
     store, _ = env
     run_id = _dense_only_run(store, "dense only")
@@ -236,6 +237,7 @@ def running(env):
         yield store, rid
 
 
+@pytest.mark.slow
 def test_a_live_run_is_explained_with_its_newest_weights(running) -> None:
     from fmnist_viz.inside import model_at
     from fmnist_viz.runs import read_state

@@ -200,6 +200,7 @@ def test_without_a_key_the_page_says_how_to_enable(without_key) -> None:
     assert "Teacher key" not in _labels(at)
 
 
+@pytest.mark.slow
 def test_a_wrong_key_is_refused_and_delays_the_next_try(with_key, clock) -> None:
     at = open_page(PAGE)
     gate = resources.job_manager().teacher
@@ -216,6 +217,7 @@ def test_a_wrong_key_is_refused_and_delays_the_next_try(with_key, clock) -> None
     assert at.text_input(key=teacher.KEY_INPUT).value == ""  # never kept in the input
 
 
+@pytest.mark.slow
 def test_the_right_key_unlocks_pause_challenge_hide_and_stop(runs, jobs) -> None:
     at = open_page(PAGE)
     jm = resources.job_manager()
@@ -289,6 +291,7 @@ def _craft(at: AppTest, runs: dict[str, str], jobs: dict[str, str], held: object
     at.session_state[teacher.PASS_KEY] = held
 
 
+@pytest.mark.slow
 def test_a_student_session_cannot_do_any_of_it_whatever_it_sends(runs, jobs) -> None:
     jm = resources.job_manager()
     teacher_at = open_page(PAGE)
@@ -313,6 +316,7 @@ def test_a_student_session_cannot_do_any_of_it_whatever_it_sends(runs, jobs) -> 
     assert jm.teacher.valid(real)  # the student's crafted Lock did not lock the teacher out
 
 
+@pytest.mark.slow
 def test_the_engine_refuses_even_when_a_student_is_shown_the_controls(
     runs, jobs, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -181,6 +181,7 @@ def test_compare_tables_charts_welch_and_export(env: RunStore, runs: dict[str, s
     assert "Model 1 · 10 ep" in expected["runs.csv"] and "0.93" in expected["runs.csv"]
 
 
+@pytest.mark.slow
 def test_compare_whole_group_and_individual_runs(env: RunStore, runs: dict[str, str]) -> None:
     at = _app("pages/compare.py")
     at.selectbox(key="cmp_group").set_value(GROUP_2)
@@ -322,6 +323,7 @@ def _sweep_widgets(at: AppTest, archs: list[str], sets: str, runs: int, epochs: 
     at.number_input(key="cmp_sweep_subset").set_value(subset).run()
 
 
+@pytest.mark.slow
 def test_sweep_form_refuses_a_bad_grid_with_the_reason(env: RunStore, runs: dict[str, str]) -> None:
     at = _app("pages/compare.py")
     assert "12 runs: 6 configuration(s) × seeds 1–2" in texts(at)  # the default: 2 models × 3

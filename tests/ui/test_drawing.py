@@ -143,6 +143,7 @@ def _written(at: AppTest) -> str:
     return at.markdown[-1].value
 
 
+@pytest.mark.slow
 def test_draw_image_follows_strokes_clears_and_restores(canvas: FakeCanvas) -> None:
     at = AppTest.from_function(_lesson_like).run()
     assert not at.exception and _written(at) == "no drawing"
@@ -174,6 +175,7 @@ def test_draw_image_follows_strokes_clears_and_restores(canvas: FakeCanvas) -> N
     assert _written(at) == "no drawing" and drawing.HINT in texts(at)
 
 
+@pytest.mark.slow
 def test_brush_sizes_reach_the_canvas(canvas: FakeCanvas) -> None:
     at = AppTest.from_function(_lesson_like).run()
     assert canvas.calls[-1]["stroke_width"] == drawing.BRUSHES["medium"]
@@ -181,6 +183,7 @@ def test_brush_sizes_reach_the_canvas(canvas: FakeCanvas) -> None:
     assert canvas.calls[-1]["stroke_width"] == drawing.BRUSHES["thick"]
 
 
+@pytest.mark.slow
 def test_a_blank_canvas_after_strokes_forgets_the_drawing(canvas: FakeCanvas) -> None:
     at = AppTest.from_function(_lesson_like).run()
     canvas.draw(strokes())

@@ -158,6 +158,7 @@ def test_a_model_without_conv_layers_says_so(env) -> None:
     assert not {"fi_grid", "fi_top"} & set(_charts(at))
 
 
+@pytest.mark.slow
 def test_a_layer_with_one_filter_is_shown_without_a_chooser(env) -> None:
     store, _ = env
     spec = {"name": "one", "layers": [{"type": "conv2d", "filters": 1, "kernel_size": 3}, SOFTMAX]}

@@ -13,6 +13,7 @@ PAGES = ("home", "train", "runs", "feature_maps", "kernels", "relu", "dropout", 
 PAGES += ("evaluate", "attribution", "filters", "embeddings", "lesson")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_over_damaged_runs(env: RunStore, page: str) -> None:
     damaged_runs(env)
@@ -20,6 +21,7 @@ def test_every_page_renders_over_damaged_runs(env: RunStore, page: str) -> None:
     assert not at.exception
 
 
+@pytest.mark.slow
 def test_runs_page_lists_each_damaged_run_with_its_reason(env: RunStore) -> None:
     reasons = damaged_runs(env)
     at = open_page("pages/runs.py")
@@ -31,6 +33,7 @@ def test_runs_page_lists_each_damaged_run_with_its_reason(env: RunStore) -> None
     assert "No runs yet" in texts(at)  # none of them is offered as a usable run
 
 
+@pytest.mark.slow
 def test_a_link_to_a_damaged_run_says_why_it_is_not_shown(env: RunStore) -> None:
     reasons = damaged_runs(env)
     run_id, reason = next((r, why) for r, why in reasons.items() if "accuracy" in why)

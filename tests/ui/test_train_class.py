@@ -50,6 +50,7 @@ def _runs(store: RunStore) -> list[dict]:
     return [info.meta for info in store.list()]
 
 
+@pytest.mark.slow
 def test_the_challenge_is_one_click_and_its_run_matches_it(env: RunStore, gate) -> None:
     room, teacher = _teacher(env, gate)
     room.set_challenge(teacher, CHALLENGE)
@@ -84,6 +85,7 @@ def test_a_pause_disables_start_with_the_reason(env: RunStore, gate) -> None:
     assert not next(b for b in at.button if b.label == "Start training").disabled
 
 
+@pytest.mark.slow
 def test_the_limit_per_browser_disables_start(env: RunStore, gate, monkeypatch) -> None:
     monkeypatch.setenv("FMNIST_MAX_JOBS_PER_BROWSER", "1")
     at = open_page("pages/train.py")
@@ -93,6 +95,7 @@ def test_the_limit_per_browser_disables_start(env: RunStore, gate, monkeypatch) 
     assert start.disabled and len(_runs(env)) == 1
 
 
+@pytest.mark.slow
 def test_fast_precision_is_recorded_or_refused_with_the_reason(
     env: RunStore, gate, monkeypatch
 ) -> None:
