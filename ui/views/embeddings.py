@@ -348,7 +348,9 @@ def render() -> None:
     run, data, picked = inside_page.start(
         "Embeddings", "embeddings", ("embedding", "separability"), need_image=False
     )
+    area = st.container()  # the scatter first; the sample settings below it, read first
     chosen = embeddings_settings.settings()
-    fragment.live_fragment(
-        run, "emb", lambda shown, model: draw(shown, model, chosen, picked, data)
-    )
+    with area:
+        fragment.live_fragment(
+            run, "emb", lambda shown, model: draw(shown, model, chosen, picked, data)
+        )
