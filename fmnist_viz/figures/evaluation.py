@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -51,6 +52,22 @@ def confusion_heatmap(
     default = "Confusion matrix (each row sums to 1)" if normalize else "Confusion matrix"
     fig.update_layout(title=title or default, height=560, uirevision="confusion")
     return fig
+
+
+def confusion_cell(point: Mapping[str, Any]) -> tuple[int, int] | None:
+    """The (true, predicted) classes of a clicked point of `confusion_heatmap` (a selection
+    point as Plotly reports it: y is the true class, x the predicted one, by name, or
+    point_index [row, column]); None when the point is not a cell of the matrix."""
+    names = list(CLASS_NAMES)
+    x, y = point.get("x"), point.get("y")
+    if x in names and y in names:
+        return names.index(y), names.index(x)
+    index = point.get("point_index")
+    if isinstance(index, Sequence) and len(index) == 2:
+        row, col = (int(i) for i in index)
+        if 0 <= row < NUM_CLASSES and 0 <= col < NUM_CLASSES:
+            return row, col
+    return None
 
 
 def _per_class(values: Sequence[float]) -> np.ndarray:
