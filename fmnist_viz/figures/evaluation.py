@@ -27,10 +27,40 @@ def _square(matrix: np.ndarray) -> np.ndarray:
     return counts
 
 
+HOVER = (
+    "true %{y}, predicted %{x}<br>%{customdata[0]:.0f} images"
+    " (%{customdata[1]:.1%} of the true class)<extra></extra>"
+)
+CELL_MARKER_PX = 28  # the invisible click target at each cell's centre
+
+
+def _cell_targets(counts: np.ndarray, shares: np.ndarray) -> go.Scatter:
+    """An invisible square marker at the centre of every cell: a heatmap cannot be selected
+    by a click (Plotly selects points of scatter traces only), its markers can."""
+    names = list(CLASS_NAMES)
+    rows, cols = np.indices(counts.shape)
+    return go.Scatter(
+        x=[names[c] for c in cols.ravel()],
+        y=[names[r] for r in rows.ravel()],
+        customdata=np.stack([counts.ravel(), shares.ravel()], axis=-1),
+        mode="markers",
+        marker={"size": CELL_MARKER_PX, "opacity": 0, "symbol": "square"},
+        selected={"marker": {"opacity": 0}},
+        unselected={"marker": {"opacity": 0}},
+        hovertemplate=HOVER,
+        showlegend=False,
+        name="cells",
+    )
+
+
 def confusion_heatmap(
-    confusion: np.ndarray, normalize: bool = False, title: str | None = None
+    confusion: np.ndarray,
+    normalize: bool = False,
+    title: str | None = None,
+    clickable: bool = False,
 ) -> go.Figure:
-    """Return the confusion matrix (true on y, predicted on x) as counts or row shares."""
+    """Return the confusion matrix (true on y, predicted on x) as counts or row shares;
+    `clickable` adds a click target on every cell (read back with `confusion_cell`)."""
     counts = _square(confusion)
     shares = normalize_rows(counts)
     names = list(CLASS_NAMES)
@@ -42,11 +72,13 @@ def confusion_heatmap(
             customdata=np.stack([counts, shares], axis=-1),
             colorscale="Blues",
             texttemplate="%{z:.2f}" if normalize else "%{z:.0f}",
-            hovertemplate="true %{y}, predicted %{x}<br>%{customdata[0]:.0f} images"
-            " (%{customdata[1]:.1%} of the true class)<extra></extra>",
+            hovertemplate=HOVER,
             colorbar={"title": {"text": "share of row" if normalize else "images"}},
         )
     )
+    if clickable:
+        fig.add_trace(_cell_targets(counts, shares))
+        fig.update_layout(clickmode="event+select", dragmode=False)
     fig.update_xaxes(title_text="Predicted class", side="bottom", tickangle=-35)
     fig.update_yaxes(title_text="True class", autorange="reversed")
     default = "Confusion matrix (each row sums to 1)" if normalize else "Confusion matrix"

@@ -129,8 +129,16 @@ def test_gallery_refuses_empty_or_out_of_range_rows() -> None:
 def test_a_clicked_cell_is_its_true_and_predicted_class() -> None:
     from fmnist_viz.figures import confusion_cell
 
-    fig = confusion_heatmap(_crafted_confusion())
-    (heat,) = fig.data
+    matrix = _crafted_confusion()
+    fig = confusion_heatmap(matrix, clickable=True)
+    heat, cells = fig.data
+    assert cells.type == "scatter" and len(cells.x) == 100 and cells.marker.opacity == 0
+    assert fig.layout.clickmode == "event+select"
+    # every click target maps back to its own cell, and carries that cell's count
+    for x, y, (count, _) in zip(cells.x, cells.y, cells.customdata, strict=True):
+        true, predicted = confusion_cell({"x": x, "y": y})
+        assert count == matrix[true, predicted]
+    assert len(confusion_heatmap(matrix).data) == 1  # not clickable: the heatmap alone
     # a click as Plotly reports it: x is the predicted class's name, y the true one's
     point = {"x": heat.x[0], "y": heat.y[6], "z": 5, "point_index": [6, 0]}
     assert confusion_cell(point) == (6, 0)  # shirt taken for T-shirt/top

@@ -189,16 +189,17 @@ def render() -> None:
 
     runs_shown = [(info_a, found_a)] + ([(info_b, found_b)] if info_b and found_b else [])
     confusions = [confusion_from_predictions(*found) for _, found in runs_shown]
-    score_metrics([info.name for info, _ in runs_shown], confusions)
-
-    normalize = st.toggle("Row-normalised (each true class sums to 1)", key="eval_norm")
+    scores, options = st.columns([2, 1], vertical_alignment="center")  # one row: the matrix
+    with scores:  # starts on the first screen
+        score_metrics([info.name for info, _ in runs_shown], confusions)
+    normalize = options.toggle("Row-normalised (each true class sums to 1)", key="eval_norm")
     for i, (column, (info, _), confusion) in enumerate(
         zip(st.columns(len(runs_shown)), runs_shown, confusions, strict=True)
     ):
         title = f"{info.name}: confusion matrix" + (" (row shares)" if normalize else "")
         clickable = {"on_select": _cell_clicked, "selection_mode": "points"} if i == 0 else {}
         presenter.chart(
-            confusion_heatmap(confusion, normalize=normalize, title=title),
+            confusion_heatmap(confusion, normalize=normalize, title=title, clickable=i == 0),
             key=f"eval_confusion_{i}",
             where=column,
             **clickable,
