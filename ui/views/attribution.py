@@ -316,6 +316,13 @@ def draw(shown: fragment.Shown, model: fragment.ModelAt, image: dict) -> None:
     main, side = st.columns([3, 1])  # the maps first; the class and prediction beside them
     below = st.container()  # what the scores are and the settings, drawn first: read above
     with side:
+        view = st.radio(
+            "Show",
+            list(VIEWS),
+            format_func=VIEWS.get,
+            key="attr_view",
+            persist_state="session",
+        )
         target = class_choice()
         image_picker.prediction_panel(prober, image["image"], image["label"], key="attr_pred")
     shown_class = int(np.argmax(probs)) if target is None else target
@@ -326,14 +333,6 @@ def draw(shown: fragment.Shown, model: fragment.ModelAt, image: dict) -> None:
         st.caption(score_text(score_of(prober), chosen.fill))
     ctx = {"image": image["image"], "label": image["label"], "target": target, "settings": chosen}
     with main:
-        view = st.radio(
-            "Show",
-            list(VIEWS),
-            format_func=VIEWS.get,
-            horizontal=True,
-            key="attr_view",
-            persist_state="session",
-        )
         if view == "four":  # only the view shown is computed (a live run refreshes it often)
             four_methods(model.key, prober, image, target, chosen)
         else:

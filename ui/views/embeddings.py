@@ -335,8 +335,8 @@ def draw(
     summary_ = summary(model, data, chosen)
     if summary_ is None:
         return
-    notes(summary_, model.full)
     stage = main_view(summary_, shown, model, chosen, picked, data)
+    notes(summary_, model.full)  # what the numbers rest on: under the scatter
     scores_view(summary_, chosen, stage)
     overview(summary_)
     epochs_view(shown, data, chosen, summary_)

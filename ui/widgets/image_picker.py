@@ -24,9 +24,9 @@ from ui.core import presenter, run_cache, session
 from ui.widgets import drawing
 
 MODES = {  # short: the choice fits one line beside the run chooser
-    "index": "By number",
+    "index": "Number",
     "random": "Random",
-    "wrong": "A mistake",
+    "wrong": "Mistake",
     "upload": "Upload",
     "draw": "Draw your own",
 }
