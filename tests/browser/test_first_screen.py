@@ -44,6 +44,8 @@ SETTLED = """() => !document.querySelector('[data-testid="stStatusWidget"]')
 # the main figure fits its container again after a resize (a Plotly chart redraws on a timer)
 REDRAWN = """(el) => { const svg = el.querySelector('.main-svg');
     return !svg || svg.clientWidth <= el.clientWidth + 2; }"""
+# every picture on the page has arrived (the screenshot shows them)
+IMAGES_LOADED = "() => [...document.images].every((i) => i.complete && i.naturalWidth > 0)"
 TOPS: dict[str, dict[str, float]] = {}
 
 
@@ -81,6 +83,7 @@ def _measure(page, name: str, shots) -> tuple[float, float]:
     page.wait_for_function(f"() => window.innerWidth === {width}", polling="raf")
     figure = page.locator(PAGES[name]).first
     page.wait_for_function(REDRAWN, arg=figure.element_handle(), polling=100, timeout=10_000)
+    page.wait_for_function(IMAGES_LOADED, polling=100, timeout=10_000)
     box = figure.bounding_box()
     assert box is not None, name
     page.screenshot(path=shots / f"first-screen-{width}x{height}-{name}.png")

@@ -44,7 +44,7 @@ def start(
     message when there is no run or no data (or no image, when the page needs one)."""
     header(title, intro, notes)
     with presenter.settings_box(SETTINGS):
-        run_column, image_column, thumb_column = st.columns([1.7, 3.3, 1])
+        run_column, image_column, thumb_column = st.columns([2, 3, 1])
         with run_column:
             run = run_chooser.choose_run()
             data = resources.dataset_or_error() if run else None

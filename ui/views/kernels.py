@@ -97,11 +97,12 @@ def draw(shown: fragment.Shown, model: fragment.ModelAt) -> None:
         return
     limits = fragment.playback_limits(shown) if shown.state is not None else None
     first, (kernel, _) = next(iter(weights.items()))
-    change_since_start(shown, first, kernel)
     same = " (the same in every saved state)" if limits else " per figure"
-    st.caption(f"Colours are centred at 0 with a symmetric range{same}.")
-    for name, (layer_kernel, bias) in weights.items():
+    for i, (name, (layer_kernel, bias)) in enumerate(weights.items()):
         layer_section(name, layer_kernel, bias, (limits or {}).get(name))
+        if i == 0:  # the first layer's kernels are the page's main figure: the words under it
+            st.caption(f"Colours are centred at 0 with a symmetric range{same}.")
+            change_since_start(shown, first, kernel)
     evolution(shown, first)
 
 

@@ -201,9 +201,8 @@ def _follow_url(n_test: int) -> None:
 def thumbnail(pick: Pick) -> None:
     """The picked image as the model gets it, small and enlarged by whole pixels, and where
     it comes from (beside the controls: it takes no height of its own)."""
-    index = pick["index"]
-    caption = "what the model sees: 28×28" if index is None else f"test #{index}"
-    st.image(enlarged(pick["image"], THUMB_PX), caption=caption)
+    seen = "what the model sees: 28×28" if pick["index"] is None else None  # not a test image
+    st.image(enlarged(pick["image"], THUMB_PX), caption=seen)
     st.caption(f"image: {pick['source']}")
 
 
