@@ -22,7 +22,12 @@ from fmnist_viz.figures.embeddings import (
     separability_line,
     stage_overview,
 )
-from fmnist_viz.figures.evaluation import confusion_heatmap, misclassified_gallery, per_class_bars
+from fmnist_viz.figures.evaluation import (
+    confusion_cell,
+    confusion_heatmap,
+    misclassified_gallery,
+    per_class_bars,
+)
 from fmnist_viz.figures.filters import (
     class_spread_figure,
     grown_figure,
@@ -75,6 +80,7 @@ __all__ = [
     "channel_grid",
     "class_color",
     "class_spread_figure",
+    "confusion_cell",
     "confusion_heatmap",
     "conv_step_figure",
     "deep_kernel_grid",

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,10 +27,40 @@ def _square(matrix: np.ndarray) -> np.ndarray:
     return counts
 
 
+HOVER = (
+    "true %{y}, predicted %{x}<br>%{customdata[0]:.0f} images"
+    " (%{customdata[1]:.1%} of the true class)<extra></extra>"
+)
+CELL_MARKER_PX = 28  # the invisible click target at each cell's centre
+
+
+def _cell_targets(counts: np.ndarray, shares: np.ndarray) -> go.Scatter:
+    """An invisible square marker at the centre of every cell: a heatmap cannot be selected
+    by a click (Plotly selects points of scatter traces only), its markers can."""
+    names = list(CLASS_NAMES)
+    rows, cols = np.indices(counts.shape)
+    return go.Scatter(
+        x=[names[c] for c in cols.ravel()],
+        y=[names[r] for r in rows.ravel()],
+        customdata=np.stack([counts.ravel(), shares.ravel()], axis=-1),
+        mode="markers",
+        marker={"size": CELL_MARKER_PX, "opacity": 0, "symbol": "square"},
+        selected={"marker": {"opacity": 0}},
+        unselected={"marker": {"opacity": 0}},
+        hovertemplate=HOVER,
+        showlegend=False,
+        name="cells",
+    )
+
+
 def confusion_heatmap(
-    confusion: np.ndarray, normalize: bool = False, title: str | None = None
+    confusion: np.ndarray,
+    normalize: bool = False,
+    title: str | None = None,
+    clickable: bool = False,
 ) -> go.Figure:
-    """Return the confusion matrix (true on y, predicted on x) as counts or row shares."""
+    """Return the confusion matrix (true on y, predicted on x) as counts or row shares;
+    `clickable` adds a click target on every cell (read back with `confusion_cell`)."""
     counts = _square(confusion)
     shares = normalize_rows(counts)
     names = list(CLASS_NAMES)
@@ -41,16 +72,34 @@ def confusion_heatmap(
             customdata=np.stack([counts, shares], axis=-1),
             colorscale="Blues",
             texttemplate="%{z:.2f}" if normalize else "%{z:.0f}",
-            hovertemplate="true %{y}, predicted %{x}<br>%{customdata[0]:.0f} images"
-            " (%{customdata[1]:.1%} of the true class)<extra></extra>",
+            hovertemplate=HOVER,
             colorbar={"title": {"text": "share of row" if normalize else "images"}},
         )
     )
+    if clickable:
+        fig.add_trace(_cell_targets(counts, shares))
+        fig.update_layout(clickmode="event+select", dragmode=False)
     fig.update_xaxes(title_text="Predicted class", side="bottom", tickangle=-35)
     fig.update_yaxes(title_text="True class", autorange="reversed")
     default = "Confusion matrix (each row sums to 1)" if normalize else "Confusion matrix"
     fig.update_layout(title=title or default, height=560, uirevision="confusion")
     return fig
+
+
+def confusion_cell(point: Mapping[str, Any]) -> tuple[int, int] | None:
+    """The (true, predicted) classes of a clicked point of `confusion_heatmap` (a selection
+    point as Plotly reports it: y is the true class, x the predicted one, by name, or
+    point_index [row, column]); None when the point is not a cell of the matrix."""
+    names = list(CLASS_NAMES)
+    x, y = point.get("x"), point.get("y")
+    if x in names and y in names:
+        return names.index(y), names.index(x)
+    index = point.get("point_index")
+    if isinstance(index, Sequence) and len(index) == 2:
+        row, col = (int(i) for i in index)
+        if 0 <= row < NUM_CLASSES and 0 <= col < NUM_CLASSES:
+            return row, col
+    return None
 
 
 def _per_class(values: Sequence[float]) -> np.ndarray:

@@ -1,8 +1,13 @@
-"""The class-probability bars: prediction and true label highlighted, percentages written."""
+"""The class-probability bars: one compact chart of the ten classes for every page that shows a
+prediction, the prediction and the true label highlighted, the percentages written.
+
+The probability axis runs from exactly 0 to 100 %: a bar's percentage is written just right of
+it, or inside it (in white) when the bar is too long for the text to fit before 100 %. The true
+class is marked on its bar (an outline) and in its label (bold, "◀ true"), so no room is needed
+right of the plot and the chart fits a narrow column beside the figure it explains.
+"""
 
 from __future__ import annotations
-
-from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -11,50 +16,45 @@ from fmnist_viz import CLASS_NAMES
 from fmnist_viz.figures.layout import title_dict
 from fmnist_viz.figures.palette import OTHER_COLOR, PRED_COLOR, TRUE_COLOR
 
-# The x range (probability 1 = 1.0) leaves room right of a bar near 100 % for its label; the
-# narrower the column the figure is drawn in, the more room its text needs.
-X_RANGE = {"wide": 1.15, "half": 1.3, "quarter": 1.4}
+X_RANGE = (0.0, 1.0)  # the probability axis: 0 to 100 %, never more
+INSIDE_FROM = 0.72  # a bar (with its error bar) reaching past this gets its text inside
+HEIGHT = 320
+TRUE_MARK = " ◀ true"
 
 
 def _percent_labels(probs: np.ndarray, spread: np.ndarray) -> go.Scatter:
-    """The percentages as text just right of each bar (and of its error bar)."""
+    """The percentages: right of each bar (and of its error bar), or inside a long one."""
+    ends = probs + spread
+    inside = ends > INSIDE_FROM
     return go.Scatter(
-        x=probs + spread + 0.01,
+        x=np.where(inside, probs - 0.015, ends + 0.015),
         y=list(CLASS_NAMES),
         text=[f"{p:.1%}" for p in probs],
         mode="text",
-        textposition="middle right",
+        textposition=["middle left" if i else "middle right" for i in inside],
+        textfont={"color": ["white" if i else "#333333" for i in inside], "size": 11},
         hoverinfo="skip",
         showlegend=False,
+        cliponaxis=False,
     )
 
 
-def _true_label_note(true_label: int) -> dict[str, Any]:
-    """An annotation pointing at the true class's bar from the right edge."""
-    return {
-        "x": 1.0,
-        "y": CLASS_NAMES[true_label],
-        "xref": "paper",
-        "text": "◀ true label",
-        "showarrow": False,
-        "xanchor": "left",
-        "font": {"color": TRUE_COLOR},
-    }
+def class_labels(true_label: int | None) -> list[str]:
+    """The y-axis labels: the class names, the true one bold and marked."""
+    return [
+        f'<span style="color:{TRUE_COLOR}"><b>{name}{TRUE_MARK}</b></span>'
+        if i == true_label
+        else name
+        for i, name in enumerate(CLASS_NAMES)
+    ]
 
 
 def probability_bars(
-    probs: np.ndarray,
-    true_label: int | None = None,
-    std: np.ndarray | None = None,
-    column: str = "wide",
+    probs: np.ndarray, true_label: int | None = None, std: np.ndarray | None = None
 ) -> go.Figure:
-    """Horizontal bars of the 10 class probabilities; prediction and true label highlighted.
-
-    `column` is the share of the page the figure is drawn in ('wide', 'half' or 'quarter'):
-    narrower columns get more room for the percentages, and a quarter wraps the title.
-    """
-    if column not in X_RANGE:
-        raise ValueError(f"column must be one of {', '.join(X_RANGE)}")
+    """Horizontal bars of the 10 class probabilities on a 0–100 % axis; the prediction
+    filled in colour, the true label (when known) outlined and marked in its label; `std`
+    adds error bars (MC dropout)."""
     probs = np.asarray(probs, dtype=np.float64).ravel()
     n = len(CLASS_NAMES)
     if probs.size != n:
@@ -78,16 +78,26 @@ def probability_bars(
     text = f"Prediction: {CLASS_NAMES[pred]} ({probs[pred]:.1%})"
     if true_label is not None:
         verdict = "correct" if pred == true_label else "wrong"
-        text += f" · true: {CLASS_NAMES[true_label]} ({verdict})"
-    if column == "quarter":
-        text = text.replace(" · ", "<br>")
+        text += f"<br>true: {CLASS_NAMES[true_label]} ({verdict})"
     layout = {
-        "title": title_dict(text),
-        "height": 360,
-        "margin": {"l": 100, "r": 90, "t": 70 if column == "quarter" else 50, "b": 40},
-        "xaxis": {"range": [0, X_RANGE[column]], "tickformat": ".0%"},
-        "yaxis": {"autorange": "reversed"},
+        "title": {**title_dict(text), "font": {"size": 13}},
+        "height": HEIGHT,
+        "margin": {"l": 10, "r": 26, "t": 62 if true_label is not None else 40, "b": 30},
+        "xaxis": {
+            "range": list(X_RANGE),
+            "tickformat": ".0%",
+            "tickvals": [0, 0.25, 0.5, 0.75, 1],
+            "fixedrange": True,
+        },
+        "yaxis": {
+            "autorange": "reversed",
+            "tickmode": "array",
+            "tickvals": list(CLASS_NAMES),
+            "ticktext": class_labels(true_label),
+            "automargin": True,
+            "fixedrange": True,
+        },
+        "bargap": 0.25,
         "showlegend": False,
-        "annotations": [] if true_label is None else [_true_label_note(true_label)],
     }
     return go.Figure(data=[bar, _percent_labels(probs, spread)], layout=layout)

@@ -124,3 +124,26 @@ def test_gallery_refuses_empty_or_out_of_range_rows() -> None:
     bad = pd.DataFrame({"index": [6], "true": [0], "predicted": [1], "confidence": [0.5]})
     with pytest.raises(ValueError, match="out of range"):
         misclassified_gallery(images, bad)
+
+
+def test_a_clicked_cell_is_its_true_and_predicted_class() -> None:
+    from fmnist_viz.figures import confusion_cell
+
+    matrix = _crafted_confusion()
+    fig = confusion_heatmap(matrix, clickable=True)
+    heat, cells = fig.data
+    assert cells.type == "scatter" and len(cells.x) == 100 and cells.marker.opacity == 0
+    assert fig.layout.clickmode == "event+select"
+    # every click target maps back to its own cell, and carries that cell's count
+    for x, y, (count, _) in zip(cells.x, cells.y, cells.customdata, strict=True):
+        true, predicted = confusion_cell({"x": x, "y": y})
+        assert count == matrix[true, predicted]
+    assert len(confusion_heatmap(matrix).data) == 1  # not clickable: the heatmap alone
+    # a click as Plotly reports it: x is the predicted class's name, y the true one's
+    point = {"x": heat.x[0], "y": heat.y[6], "z": 5, "point_index": [6, 0]}
+    assert confusion_cell(point) == (6, 0)  # shirt taken for T-shirt/top
+    assert confusion_cell({"x": CLASS_NAMES[4], "y": CLASS_NAMES[2]}) == (2, 4)
+    assert confusion_cell({"point_index": [9, 7]}) == (9, 7)  # by position only
+    assert confusion_cell({"x": "nothing", "y": CLASS_NAMES[2]}) is None
+    assert confusion_cell({"point_index": [10, 0]}) is None
+    assert confusion_cell({}) is None

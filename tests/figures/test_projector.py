@@ -66,12 +66,14 @@ def test_text_is_larger_everywhere_and_never_below_min_font() -> None:
 
 
 def test_text_colour_only_where_the_figure_did_not_choose_one() -> None:
-    fig = probability_bars(np.full(10, 0.1), true_label=3)  # its note is coloured green
+    fig = probability_bars(np.full(10, 0.1), true_label=3)
+    fig.add_annotation(text="a note", x=0.5, y=0.5, font={"color": "#009E73"})  # coloured
     out = for_projector(fig, text_color="#111111")
     assert out.layout.font.color == "#111111"
     assert out.layout.xaxis.tickfont.color == "#111111"
     assert out.layout.yaxis.title.font.color == "#111111"
-    assert out.layout.annotations[0].font.color == fig.layout.annotations[0].font.color
+    assert out.layout.annotations[0].font.color == "#009E73"
+    assert out.layout.yaxis.ticktext == fig.layout.yaxis.ticktext  # the true label's own colour
     assert for_projector(fig).layout.font.color is None  # no colour asked for: none set
 
 

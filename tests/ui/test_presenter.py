@@ -16,6 +16,7 @@ from tests.apptest_support import app_env, open_page
 from tests.run_support import build_compare_store
 from ui import shell
 from ui.core import presenter
+from ui.views import inside_page
 
 
 @pytest.fixture
@@ -113,9 +114,9 @@ def test_the_sidebar_starts_collapsed_when_presenting(
 def test_inside_page_settings_fold_away_and_figures_are_restyled(trained) -> None:
     query = {"run": trained["model2"], "img": "0"}
     plain = open_page("pages/feature_maps.py", **query)
-    assert "Image and notes" not in [e.label for e in plain.expander]
+    assert inside_page.SETTINGS not in [e.label for e in plain.expander]
     at = open_page("pages/feature_maps.py", present="1", **query)
-    folded = next(e for e in at.expander if e.label == "Image and notes")
+    folded = next(e for e in at.expander if e.label == inside_page.SETTINGS)
     assert not folded.proto.expanded
     assert at.radio(key="picker_mode")  # the picker is still there, folded
     assert not any(e.proto.expanded for e in at.expander)  # notes closed too

@@ -43,7 +43,7 @@ def _warm_tensorflow() -> None:
     outputs = Prober(build_model(preset("model1"))).layer_outputs(image)
     maps = next(o.output for o in outputs if o.is_map)
     figures = [channel_grid(maps, "warm-up"), channel_detail(maps, 0), image_figure(image)]
-    figures.append(probability_bars(outputs[-1].output, 0, column="half"))
+    figures.append(probability_bars(outputs[-1].output, 0))
     for figure in figures:
         figure.to_json()
     _prefetch_newest_run()

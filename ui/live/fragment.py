@@ -165,7 +165,8 @@ def _controls(run: RunInfo, key: str) -> Shown:
             return "now" if live else "kept weights"
         return by_step[step].label
 
-    left, middle, right = st.columns([5, 1.5, 2.5], vertical_alignment="bottom")
+    # one row: slider, Play, fixed colours and the badge saying which weights are shown
+    left, middle, right, said = st.columns([4, 1.1, 1.7, 2.2], vertical_alignment="bottom")
     chosen = left.select_slider(
         SLIDER_LABEL,
         options,
@@ -189,7 +190,8 @@ def _controls(run: RunInfo, key: str) -> Shown:
         now = resources.store().live(run.id)
         position = None if now is None else now.position
     text = badge(run, position, live and state is None)
-    st.badge(text, icon=":material/sensors:" if live and state is None else None, color="blue")
+    icon = ":material/sensors:" if live and state is None else None
+    said.badge(text, icon=icon, color="blue")
     return Shown(run, state, live and state is None, text, states, fixed, key)
 
 

@@ -243,10 +243,10 @@ def four_methods(
     results = all_methods(key, prober, image["image"], target, chosen)
     if chosen.layer is None:
         st.info(NO_CONV)
-    st.caption(LEGEND)
     cols = 2 if len(results) == 4 else len(results)
     figure = methods_panel(image["image"], results, title=f"Input: {image['source']}", cols=cols)
     presenter.chart(figure, key="attr_panel")
+    st.caption(LEGEND)
     show_notes(results)
 
 
@@ -295,9 +295,7 @@ def versus_run(run_id: str, model: fragment.ModelAt, ctx: dict) -> None:
             figure = attribution_figure(ctx["image"], res, scale=shared, height=440)
             presenter.chart(figure, key=f"attr_side_{name}")
             show_notes([res])
-            image_picker.prediction_panel(
-                pr, ctx["image"], ctx["label"], f"attr_pred_{name}", narrow=True
-            )
+            image_picker.prediction_panel(pr, ctx["image"], ctx["label"], f"attr_pred_{name}")
     if method == "occlusion":
         st.caption("Both occlusion maps share one colour scale: both are drops in probability.")
     else:
@@ -315,29 +313,30 @@ def draw(shown: fragment.Shown, model: fragment.ModelAt, image: dict) -> None:
         return
     prober = model.prober
     probs = prober.predict(image["image"])
-    left, right = st.columns([2, 3])
-    with left:
-        image_picker.prediction_panel(prober, image["image"], image["label"], key="attr_pred")
-    with right:
+    main, side = st.columns([3, 1])  # the maps first; the class and prediction beside them
+    below = st.container()  # what the scores are and the settings, drawn first: read above
+    with side:
+        view = st.radio(
+            "Show",
+            list(VIEWS),
+            format_func=VIEWS.get,
+            key="attr_view",
+            persist_state="session",
+        )
         target = class_choice()
-        with presenter.settings_box("Method settings"):
-            chosen = settings(conv_layers(prober))
+        image_picker.prediction_panel(prober, image["image"], image["label"], key="attr_pred")
     shown_class = int(np.argmax(probs)) if target is None else target
-    st.markdown(explained(shown_class, probs))
-    st.caption(score_text(score_of(prober), chosen.fill))
+    with below:
+        st.markdown(explained(shown_class, probs))
+        with st.expander("Method settings", expanded=False):
+            chosen = settings(conv_layers(prober))
+        st.caption(score_text(score_of(prober), chosen.fill))
     ctx = {"image": image["image"], "label": image["label"], "target": target, "settings": chosen}
-    view = st.radio(
-        "Show",
-        list(VIEWS),
-        format_func=VIEWS.get,
-        horizontal=True,
-        key="attr_view",
-        persist_state="session",
-    )
-    if view == "four":  # only the view shown is computed (a live run refreshes it often)
-        four_methods(model.key, prober, image, target, chosen)
-    else:
-        versus_run(shown.run.id, model, ctx)
+    with main:
+        if view == "four":  # only the view shown is computed (a live run refreshes it often)
+            four_methods(model.key, prober, image, target, chosen)
+        else:
+            versus_run(shown.run.id, model, ctx)
 
 
 def render() -> None:

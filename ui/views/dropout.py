@@ -95,15 +95,16 @@ def draw(shown: fragment.Shown, model: fragment.ModelAt, image: dict | None) -> 
     if image is None:
         return
     usable = showable_layers(prober, model.full)
-    if model.full:
-        image_picker.prediction_panel(prober, image["image"], image["label"], key="dropout_pred")
-    if SEED_KEY not in st.session_state:
-        st.session_state[SEED_KEY] = 0
-    c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
-    seed = c1.number_input("Seed", 0, 99_999, key=SEED_KEY, persist_state="session")
-    c2.button("Re-sample", on_click=resample, icon=":material/casino:", key="resample")
-    for name, p in usable.items():
-        layer_view(prober, image["image"], name, p, int(seed))
+    main, side = st.columns([3, 1])  # the layers first; the prediction and seed beside them
+    with side:
+        if model.full:
+            image_picker.prediction_panel(
+                prober, image["image"], image["label"], key="dropout_pred"
+            )
+        seed = seed_choice()
+    with main:
+        for name, p in usable.items():
+            layer_view(prober, image["image"], name, p, seed)
     if not model.full:
         st.caption(
             "This saved state keeps the convolution weights only: the dropout layers after "
@@ -111,7 +112,17 @@ def draw(shown: fragment.Shown, model: fragment.ModelAt, image: dict | None) -> 
         )
         return
     st.subheader("MC dropout: many passes with dropout left on")
-    mc_section(prober, image, int(seed))
+    mc_section(prober, image, seed)
+
+
+def seed_choice() -> int:
+    """The seed of the masks and MC passes, and a button for a new one."""
+    if SEED_KEY not in st.session_state:
+        st.session_state[SEED_KEY] = 0
+    c1, c2 = st.columns([1, 1], vertical_alignment="bottom")
+    seed = c1.number_input("Seed", 0, 99_999, key=SEED_KEY, persist_state="session")
+    c2.button("Re-sample", on_click=resample, icon=":material/casino:", key="resample")
+    return int(seed)
 
 
 def render() -> None:

@@ -335,8 +335,8 @@ def draw(
     summary_ = summary(model, data, chosen)
     if summary_ is None:
         return
-    notes(summary_, model.full)
     stage = main_view(summary_, shown, model, chosen, picked, data)
+    notes(summary_, model.full)  # what the numbers rest on: under the scatter
     scores_view(summary_, chosen, stage)
     overview(summary_)
     epochs_view(shown, data, chosen, summary_)
@@ -348,7 +348,9 @@ def render() -> None:
     run, data, picked = inside_page.start(
         "Embeddings", "embeddings", ("embedding", "separability"), need_image=False
     )
+    area = st.container()  # the scatter first; the sample settings below it, read first
     chosen = embeddings_settings.settings()
-    fragment.live_fragment(
-        run, "emb", lambda shown, model: draw(shown, model, chosen, picked, data)
-    )
+    with area:
+        fragment.live_fragment(
+            run, "emb", lambda shown, model: draw(shown, model, chosen, picked, data)
+        )

@@ -13,9 +13,14 @@ import streamlit as st
 
 from fmnist_viz import CLASS_NAMES
 from fmnist_viz.data import FashionMNIST
-from fmnist_viz.figures import confusion_heatmap, misclassified_gallery, per_class_bars
+from fmnist_viz.figures import (
+    confusion_cell,
+    confusion_heatmap,
+    misclassified_gallery,
+    per_class_bars,
+)
 from fmnist_viz.runs import RunError, RunInfo, RunStore
-from fmnist_viz.teaching import PAGE_INTROS, confusion_summary, per_class_summary
+from fmnist_viz.teaching import confusion_summary, per_class_summary
 from fmnist_viz.training import (
     ConfusedPair,
     confusion_from_predictions,
@@ -26,6 +31,7 @@ from fmnist_viz.training import (
 )
 from ui.core import presenter, resources, session
 from ui.shell import ensure_shell
+from ui.views import inside_page
 from ui.widgets import run_chooser
 
 FEATURE_MAPS = "pages/feature_maps.py"
@@ -78,6 +84,23 @@ def _pair_clicked(pairs: list[ConfusedPair]) -> None:
     if rows:
         st.session_state["eval_true"] = pairs[rows[0]].true
         st.session_state["eval_pred"] = pairs[rows[0]].predicted
+
+
+CONFUSION_KEY = "eval_confusion_0"  # the first run's matrix: a click filters the gallery
+
+
+def _cell_clicked() -> None:
+    """Confusion-matrix callback: filter the gallery to the clicked cell's true → predicted
+    mistakes (a cell on the diagonal: every mistake on that true class)."""
+    event = st.session_state.get(CONFUSION_KEY)
+    points = (getattr(event, "selection", None) or {}).get("points") or []
+    for point in points:
+        cell = confusion_cell(point)
+        if cell is not None:
+            true, predicted = cell
+            st.session_state["eval_true"] = true
+            st.session_state["eval_pred"] = None if predicted == true else predicted
+            return
 
 
 def pairs_view(frame: pd.DataFrame, pairs: list[ConfusedPair], key: str | None) -> None:
@@ -141,8 +164,7 @@ def render() -> None:
     """Draw the Evaluate page."""
     ensure_shell()
     store = resources.store()
-    st.title("Evaluate")
-    st.caption(PAGE_INTROS["evaluate"])
+    inside_page.header("Evaluate", "evaluate", ())
 
     c1, c2 = st.columns(2)
     with c1:
@@ -167,17 +189,20 @@ def render() -> None:
 
     runs_shown = [(info_a, found_a)] + ([(info_b, found_b)] if info_b and found_b else [])
     confusions = [confusion_from_predictions(*found) for _, found in runs_shown]
-    score_metrics([info.name for info, _ in runs_shown], confusions)
-
-    normalize = st.toggle("Row-normalised (each true class sums to 1)", key="eval_norm")
+    scores, options = st.columns([2, 1], vertical_alignment="center")  # one row: the matrix
+    with scores:  # starts on the first screen
+        score_metrics([info.name for info, _ in runs_shown], confusions)
+    normalize = options.toggle("Row-normalised (each true class sums to 1)", key="eval_norm")
     for i, (column, (info, _), confusion) in enumerate(
         zip(st.columns(len(runs_shown)), runs_shown, confusions, strict=True)
     ):
         title = f"{info.name}: confusion matrix" + (" (row shares)" if normalize else "")
+        clickable = {"on_select": _cell_clicked, "selection_mode": "points"} if i == 0 else {}
         presenter.chart(
-            confusion_heatmap(confusion, normalize=normalize, title=title),
+            confusion_heatmap(confusion, normalize=normalize, title=title, clickable=i == 0),
             key=f"eval_confusion_{i}",
             where=column,
+            **clickable,
         )
         column.caption(confusion_summary(confusion))
 
@@ -199,7 +224,10 @@ def render() -> None:
     )
 
     st.subheader("Most confused classes")
-    st.caption("Click a row of the first table to show those mistakes in the gallery below.")
+    st.caption(
+        "Click a row of the first table, or a cell of the first confusion matrix, to show "
+        "those mistakes in the gallery below."
+    )
     pair_columns = st.columns(len(runs_shown))
     for i, (column, (info, _), confusion) in enumerate(
         zip(pair_columns, runs_shown, confusions, strict=True)

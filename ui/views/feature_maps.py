@@ -41,14 +41,15 @@ def half_grid(output: LayerOutput, key: str) -> None:
 
 
 def overview(maps: list[LayerOutput], scales: Scales) -> None:
-    """Every image-shaped layer output, in order."""
+    """Every image-shaped layer output, in order (what the squares are: under the first)."""
     same = " (the same in every saved state)" if scales else ""
-    st.caption(
-        f"Each small square is one channel (feature map); the colours share one scale per "
-        f"layer{same}. Hover to read a value."
-    )
-    for out in maps:
+    for i, out in enumerate(maps):
         grid(out, key=f"fm_grid_{out.name}", scales=scales)
+        if i == 0:
+            st.caption(
+                f"Each small square is one channel (feature map); the colours share one scale "
+                f"per layer{same}. Hover to read a value."
+            )
         if out.type in NOTES:
             st.caption(NOTES[out.type])
 
@@ -101,9 +102,7 @@ def versus_run(run_id: str, maps: list[LayerOutput], image: dict, model) -> None
             name = pick_layer(outs, "Layer", f"fm_side_layer_{side}", name).name
             half_grid(next(o for o in outs if o.name == name), key=f"fm_side_{side}")
             if pr is not None:
-                image_picker.prediction_panel(
-                    pr, image["image"], image["label"], f"fm_pred_{side}", narrow=True
-                )
+                image_picker.prediction_panel(pr, image["image"], image["label"], f"fm_pred_{side}")
 
 
 def versus_states(shown: fragment.Shown, image: dict) -> None:
@@ -144,10 +143,20 @@ def draw(shown: fragment.Shown, model: fragment.ModelAt, image: dict) -> None:
     """Everything that depends on the weights shown: prediction, maps, comparisons."""
     maps = [o for o in model.layer_outputs(image["image"]) if o.is_map]
     scales = fragment.map_scales(shown, image["image"]) if shown.state is not None else None
-    if model.full:
-        image_picker.prediction_panel(model.prober, image["image"], image["label"])
-    else:
-        st.caption(CONV_ONLY_NOTE)
+    main, side = st.columns([3, 1])  # the maps first, the prediction small beside them
+    with side:
+        if model.full:
+            image_picker.prediction_panel(model.prober, image["image"], image["label"])
+        else:
+            st.caption(CONV_ONLY_NOTE)
+    with main:
+        views(shown, model, image, maps, scales)
+
+
+def views(
+    shown: fragment.Shown, model: fragment.ModelAt, image: dict, maps: list, scales: Scales
+) -> None:
+    """The three views of the maps, as tabs."""
     t_all, t_one, t_side = st.tabs(["All layers", "One channel enlarged", "Side by side"])
     with t_all:
         overview(maps, scales)

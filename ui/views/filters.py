@@ -210,15 +210,16 @@ def pick_layer(tops: dict[str, TopImages], fields: dict[str, Field]) -> str:
 
 
 def grid_section(
-    model: fragment.ModelAt, searched: Searched, top: TopImages, field: Field
+    model: fragment.ModelAt, searched: Searched, top: TopImages, field: Field, where: Any = None
 ) -> ActMax | None:
-    """Every filter of the layer (BLOCK at a time): grown image and top images."""
+    """Every filter of the layer (BLOCK at a time, the block chosen in `where`): grown image
+    and top images."""
     count = top.filters
     firsts = list(range(0, count, BLOCK))
     if st.session_state.get("fi_block") not in firsts:
         st.session_state["fi_block"] = firsts[0]
     if len(firsts) > 1:
-        st.selectbox(
+        (where or st).selectbox(
             f"Filters shown ({BLOCK} at a time)",
             firsts,
             format_func=lambda s: f"{s} to {min(s + BLOCK, count) - 1}",
@@ -339,13 +340,15 @@ def draw(
         st.error(f"The top images of this model cannot be computed: {exc}")
         return
     fields = layer_fields(model.prober.layers)
-    layer = pick_layer(tops, fields)
+    layer_column, block_column = st.columns(2)  # the layer and the block: one row
+    with layer_column:
+        layer = pick_layer(tops, fields)
     top, field = tops[layer], fields[layer]
+    grid_section(model, searched, top, field, block_column)
     st.caption(
         f"Searched {searched.note()}" + (f"; {where}" if where else "") + ". A filter's "
         "response to an image is the highest value of its feature map, over all positions."
     )
-    grid_section(model, searched, top, field)
     detail_section(model, searched, top, field, image)
 
 

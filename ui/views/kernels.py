@@ -12,12 +12,11 @@ from fmnist_viz.figures import (
     weight_histogram,
 )
 from fmnist_viz.runs import RunError, conv_weights, weight_change
-from fmnist_viz.teaching import PAGE_INTROS
 from ui.core import presenter, run_cache
 from ui.live import fragment
 from ui.shell import ensure_shell
+from ui.views import inside_page
 from ui.widgets import run_chooser
-from ui.widgets.concepts import concept_notes
 
 VIEWS = {"grid": "filters × input channels", "slices": "all input slices of one filter"}
 MAX_FRAMES = 60  # frames of the in-browser animation
@@ -98,25 +97,21 @@ def draw(shown: fragment.Shown, model: fragment.ModelAt) -> None:
         return
     limits = fragment.playback_limits(shown) if shown.state is not None else None
     first, (kernel, _) = next(iter(weights.items()))
-    change_since_start(shown, first, kernel)
     same = " (the same in every saved state)" if limits else " per figure"
-    st.caption(f"Colours are centred at 0 with a symmetric range{same}.")
-    for name, (layer_kernel, bias) in weights.items():
+    for i, (name, (layer_kernel, bias)) in enumerate(weights.items()):
         layer_section(name, layer_kernel, bias, (limits or {}).get(name))
+        if i == 0:  # the first layer's kernels are the page's main figure: the words under it
+            st.caption(f"Colours are centred at 0 with a symmetric range{same}.")
+            change_since_start(shown, first, kernel)
     evolution(shown, first)
 
 
 def render() -> None:
     """Draw the Kernels page."""
     ensure_shell()
-    st.title("Kernels")
-    st.caption(PAGE_INTROS["kernels"])
-    run = run_chooser.choose_run()
+    inside_page.header("Kernels", "kernels", ("kernel", "feature_map", "padding"))
+    with presenter.settings_box("Run"), st.columns([2, 4])[0]:
+        run = run_chooser.choose_run()
     if run is None:
         st.stop()
-    main, notes = st.columns([4, 1])
-    with notes:
-        concept_notes(("kernel", "feature_map", "padding"))
-    with main:
-        st.markdown(f"**{run.name}**")
-        fragment.live_fragment(run, "k", draw)
+    fragment.live_fragment(run, "k", draw)

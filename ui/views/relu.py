@@ -24,13 +24,12 @@ def dead_text(stats: ReluStats, n_images: int) -> str:
 def layer_section(out: LayerOutput, stats: ReluStats, image_share: float, n_images: int) -> None:
     """One conv layer: a channel before and after ReLU, its zero shares and dead filters."""
     h, w, n = out.output.shape
-    st.subheader(f"{out.name}: {n} channels of {h}×{w}")
+    head, pick = st.columns([3, 2], vertical_alignment="bottom")
+    head.subheader(f"{out.name}: {n} channels of {h}×{w}", anchor=False)
     key = f"relu_channel_{out.name}"
     if st.session_state.get(key, -1) not in range(n):
         st.session_state[key] = telling_channel(out.pre_activation)
-    channel = st.slider(
-        f"Channel of {out.name}", 0, n - 1, key=key, persist_state="session", width=400
-    )
+    channel = pick.slider(f"Channel of {out.name}", 0, n - 1, key=key, persist_state="session")
     presenter.chart(relu_pair(out.pre_activation, out.output, channel), key=f"relu_{out.name}")
     c1, c2, c3 = st.columns(3)
     c1.metric("Zeroed, this image", f"{image_share:.1%}")
@@ -49,13 +48,15 @@ def draw(shown: fragment.Shown, model: fragment.ModelAt, image: dict, data) -> N
         return
     stats = run_cache.relu_stats_at(model.key, model.prober, data)
     n_images = int(next(iter(stats.values())).zero_share.size)
-    st.markdown(
-        "Left: the convolution's raw response (conv + bias), red above 0 and blue below; right: "
-        "after ReLU, where every negative value became 0 (grey)."
-    )
-    presenter.chart(relu_share_bars(stats, shares), key="relu_shares")
-    for out in relu_layers:
+    for i, out in enumerate(relu_layers):
         layer_section(out, stats[out.name], shares[out.name], n_images)
+        if i == 0:  # the first pair is the page's main figure: what it shows, under it
+            st.caption(
+                "Left: the convolution's raw response (conv + bias), red above 0 and blue "
+                "below; right: after ReLU, where every negative value became 0 (grey)."
+            )
+    st.subheader("How much ReLU zeroes, layer by layer", anchor=False)
+    presenter.chart(relu_share_bars(stats, shares), key="relu_shares")
 
 
 def render() -> None:

@@ -23,11 +23,11 @@ from fmnist_viz.training import misclassified
 from ui.core import presenter, run_cache, session
 from ui.widgets import drawing
 
-MODES = {
-    "index": "Test image by number",
-    "random": "Random of a class",
-    "wrong": "One the model gets wrong",
-    "upload": "Your own picture",
+MODES = {  # short: the choice fits one line beside the run chooser
+    "index": "Number",
+    "random": "Random",
+    "wrong": "Mistake",
+    "upload": "Upload",
     "draw": "Draw your own",
 }
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "gif", "bmp"]
@@ -36,7 +36,7 @@ DRAW_KEY = "picker_draw"  # the picker's canvas (its drawing is kept across page
 SEED_KEY = "picker_seed"  # draws the random image of a class; only the button changes it
 URL_KEY = "picker_url_img"  # the ?img= value the picker wrote last
 PREVIEW_PX = 112
-THUMB_PX = PREVIEW_SIDE
+THUMB_PX = 84  # the thumbnail beside the controls: 3 screen pixels per image pixel
 MAX_WRONG = 200
 PERSIST: dict[str, Any] = {"persist_state": "session"}  # widget values survive page switches
 
@@ -154,7 +154,7 @@ def _upload(data: FashionMNIST, run_id: str) -> Pick | None:
         st.caption(f"Showing your picture {kept['name']}; upload another one to replace it.")
     left, right = st.columns(2)
     left.image(kept["thumb"], caption=kept["caption"])
-    right.image(enlarged(kept["image"], THUMB_PX), caption="converted: 28×28, light on black")
+    right.image(enlarged(kept["image"], PREVIEW_SIDE), caption="converted: 28×28, light on black")
     with st.expander("How it was converted"):
         st.markdown("\n".join(f"{i}. {step}" for i, step in enumerate(kept["steps"], 1)))
     return {"image": kept["image"], "label": None, "index": None, "source": kept["name"]}
@@ -198,30 +198,28 @@ def _follow_url(n_test: int) -> None:
         st.session_state["picker_index"] = int(url)
 
 
-def _preview(where: Any, pick: Pick) -> None:
-    """The picked image as the model gets it, enlarged, beside the controls."""
-    index = pick["index"]
-    caption = "what the model sees: 28×28" if index is None else f"test #{index}"
-    where.image(enlarged(pick["image"]), caption=caption)
+def thumbnail(pick: Pick) -> None:
+    """The picked image as the model gets it, small and enlarged by whole pixels, and where
+    it comes from (beside the controls: it takes no height of its own)."""
+    seen = "what the model sees: 28×28" if pick["index"] is None else None  # not a test image
+    st.image(enlarged(pick["image"], THUMB_PX), caption=seen)
+    st.caption(f"image: {pick['source']}")
 
 
 def pick_image(data: FashionMNIST, run_id: str) -> Pick | None:
-    """Draw the picker; return {"image", "label", "index", "source"} or None when none is usable."""
+    """Draw the picker (the source, then its control: one compact block, the image itself is
+    shown by the page beside its figures); return {"image", "label", "index", "source"} or
+    None when none is usable."""
     _follow_url(len(data.y_test))
-    with st.container(border=True):
-        mode = st.radio(
-            "Image",
-            list(MODES),
-            format_func=MODES.get,
-            horizontal=True,
-            key="picker_mode",
-            **PERSIST,
-        )
-        controls, preview = st.columns([5, 2])
-        with controls:
-            pick = HANDLERS[mode](data, run_id)
-        if pick is not None and mode != "upload":  # an upload shows its own, with the original
-            _preview(preview, pick)
+    mode = st.radio(
+        "Image",
+        list(MODES),
+        format_func=MODES.get,
+        horizontal=True,
+        key="picker_mode",
+        **PERSIST,
+    )
+    pick = HANDLERS[mode](data, run_id)
     index = None if pick is None else pick["index"]
     st.session_state[URL_KEY] = "" if index is None else str(index)
     session.set_url_value("img", index)
@@ -229,16 +227,8 @@ def pick_image(data: FashionMNIST, run_id: str) -> Pick | None:
 
 
 def prediction_panel(
-    prober: Prober,
-    image: np.ndarray,
-    label: int | None,
-    key: str = "prediction_bars",
-    narrow: bool = False,
+    prober: Prober, image: np.ndarray, label: int | None, key: str = "prediction_bars"
 ) -> None:
-    """The model's class probabilities for the image, the true label marked when known.
-
-    Drawn in half the page's width, or a quarter of it when `narrow`.
-    """
-    column = "quarter" if narrow else "half"
-    figure = probability_bars(prober.predict(image), label, column=column)
-    presenter.chart(figure, key=key)
+    """The model's class probabilities for the image (the compact chart every page shows
+    beside its figure), the true label marked when known."""
+    presenter.chart(probability_bars(prober.predict(image), label), key=key)
