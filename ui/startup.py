@@ -1,0 +1,43 @@
+"""The server's start-up hook: the warm-up (ui/core/warm_up.py) starts when the server process
+starts, not when a first visitor's page has been drawn.
+
+dashboard.py serves the app as an `st.App` with `lifespan` as its lifespan hook, which Streamlit
+runs once per server process, after its runtime started and before it takes a first request.
+The hook only starts a thread and returns, so the health check and a first page never wait for
+it; the thread imports the app's modules (pandas, Plotly, the views) and starts the warm-up
+(TensorFlow, a probe, the newest run's model). Never st.* from it. FMNIST_WARM_UP=0 switches it
+off. This module imports nothing heavy itself: `streamlit run` imports it before serving.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+THREAD = "fmnist-server-start"
+
+
+def enabled() -> bool:
+    """Is the warm-up switched on (FMNIST_WARM_UP is not 0)?"""
+    return os.environ.get("FMNIST_WARM_UP", "1") != "0"
+
+
+@asynccontextmanager
+async def lifespan(app: Any) -> AsyncIterator[None]:
+    """The `st.App` lifespan hook: start the warm-up thread, then serve at once."""
+    if enabled():
+        threading.Thread(target=_start, name=THREAD, daemon=True).start()
+    yield
+
+
+def _start() -> None:
+    """The start-up thread: the warm-up's own thread first, then the page modules (a first
+    session would otherwise import pandas, Plotly and every view in its first run)."""
+    from ui.core import warm_up
+
+    warm_up.warm_up()
+    import ui.shell
+    import ui.views  # noqa: F401  (imports every page's view)
