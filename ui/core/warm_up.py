@@ -1,14 +1,19 @@
-"""Warming the server up: TensorFlow imported and a probe compiled in the background, once per
-server, and the model a new visitor's inside page shows first loaded into the shared cache."""
+"""Warming the server up: the dataset loaded, TensorFlow imported and a probe compiled in the
+background, once per server, and the model a new visitor's inside page shows first loaded into
+the shared cache. It starts when the server process starts (ui/startup.py); pages also call it
+after they are drawn, a no-op once it started (it covers servers without that hook, such as
+streamlit.testing's)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
 
 import numpy as np
 
+from fmnist_viz.data import DataError
 from ui.core import resources, run_cache
 
 _warm_lock = threading.Lock()
@@ -18,9 +23,9 @@ _warm: dict[str, float] = {}  # when the warm-up started and finished (seconds s
 def warm_up() -> None:
     """Import TensorFlow and compile a small probe in the background, once per server.
 
-    The first inside page would otherwise spend seconds importing TensorFlow. Pages call this
-    at their end, after they have been drawn, so it never delays a first paint. Set
-    FMNIST_WARM_UP=0 to switch it off.
+    The first inside page would otherwise spend seconds importing TensorFlow. The server's
+    start-up hook calls this; pages call it at their end, after they have been drawn, so it
+    never delays a first paint. Set FMNIST_WARM_UP=0 to switch it off.
     """
     if os.environ.get("FMNIST_WARM_UP", "1") == "0":
         return
@@ -32,9 +37,11 @@ def warm_up() -> None:
 
 
 def _warm_tensorflow() -> None:
-    """The warm-up thread: TensorFlow, Keras, one model built and probed, one figure of each
-    kind the inside pages draw, serialised (Plotly validates lazily), and the newest run's
-    model — never st.*."""
+    """The warm-up thread: the dataset, TensorFlow, Keras, one model built and probed, one
+    figure of each kind the inside pages draw, serialised (Plotly validates lazily), and the
+    newest run's model — never st.*."""
+    with contextlib.suppress(DataError):  # the pages say where the loader looked
+        resources.loaded_dataset()
     from fmnist_viz.figures import channel_detail, channel_grid, image_figure, probability_bars
     from fmnist_viz.inside import Prober
     from fmnist_viz.models import build_model, preset
