@@ -29,8 +29,22 @@ def enabled() -> bool:
 async def lifespan(app: Any) -> AsyncIterator[None]:
     """The `st.App` lifespan hook: start the warm-up thread, then serve at once."""
     if enabled():
+        _settle_use_check()
         threading.Thread(target=_start, name=THREAD, daemon=True).start()
     yield
+
+
+def _settle_use_check() -> None:
+    """Streamlit checks once per process, at a first session's first element, whether it runs
+    in a REPL: `inspect.stack()`, which looks each frame's module up among all of sys.modules.
+    Once the warm-up has loaded TensorFlow's 3,600 modules that cost a cold link's first run
+    2.5 s (measured under load); done here, with Streamlit's few hundred loaded, it costs
+    milliseconds. The runtime exists by now, so it prints nothing."""
+    from streamlit import delta_generator
+
+    check = getattr(delta_generator, "_maybe_print_use_warning", None)  # private: may go
+    if check is not None:
+        check()
 
 
 def _start() -> None:
