@@ -13,7 +13,8 @@ Measured, each in a fresh Chromium:
 - home: --servers more fresh servers, Home opened as soon as the health endpoint answers (while
   any warm-up runs) and timed to its "Where to start" heading.
 
-Prints one line per measurement, then a table of medians. It ends by itself.
+Prints one line per server (with the machine's 1-minute load average: the figures scale with
+it), then a table of medians. It ends by itself.
 `--app DIR` serves another checkout's dashboard.py (e.g. `git archive f0d5cef | tar -x -C D`).
 
     python benchmarks/bench_cold_link.py [--servers 3] [--after 8] [--app DIR] [--data-dir D]
@@ -157,7 +158,7 @@ def main() -> int:
                             for _ in range(args.servers)
                         ]
                         note += ", again " + ", ".join(f"{s:.2f}" for s in rows["warm"]) + " s"
-                print(note, flush=True)
+                print(f"{note} (load average {os.getloadavg()[0]:.1f})", flush=True)
             finally:
                 server.stop()
                 browser.close()
