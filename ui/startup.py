@@ -12,12 +12,15 @@ off. This module imports nothing heavy itself: `streamlit run` imports it before
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 THREAD = "fmnist-server-start"
+SWITCH_S = 0.0005  # the interpreter's thread switch interval while the warm-up runs
+WARM_UP_WAIT_S = 300  # the longest that interval stays shortened
 
 
 def enabled() -> bool:
@@ -49,9 +52,21 @@ def _settle_use_check() -> None:
 
 def _start() -> None:
     """The start-up thread: the warm-up's own thread first, then the page modules (a first
-    session would otherwise import pandas, Plotly and every view in its first run)."""
-    from ui.core import warm_up
+    session would otherwise import pandas, Plotly and every view in its first run).
 
-    warm_up.warm_up()
-    import ui.shell
-    import ui.views  # noqa: F401  (imports every page's view)
+    Meanwhile the interpreter switches threads every SWITCH_S instead of 5 ms: the server's
+    event loop, which serves the browser's files and the pages' messages in many short
+    steps, would otherwise wait up to 5 ms for the GIL at each step behind these imports
+    (Home's first paint took 2 s longer with the warm-up running)."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_S)
+    try:
+        from ui.core import warm_up
+
+        warm_up.warm_up()
+        import ui.shell
+        import ui.views  # noqa: F401  (imports every page's view)
+
+        warm_up.wait_finished(WARM_UP_WAIT_S)
+    finally:
+        sys.setswitchinterval(interval)

@@ -18,6 +18,7 @@ from fmnist_viz.inside import LayerOutput
 from ui.core import resources, run_cache
 
 _warm_lock = threading.Lock()
+_finished = threading.Event()
 _warm: dict[str, float] = {}  # when the warm-up started and finished (seconds since epoch)
 
 
@@ -58,6 +59,7 @@ def _warm_tensorflow() -> None:
     for figure in figures:
         figure.to_json()
     _warm["finished"] = time.time()
+    _finished.set()
 
 
 def _prefetch_newest_run(image: np.ndarray) -> list[LayerOutput] | None:
@@ -76,6 +78,11 @@ def _prefetch_newest_run(image: np.ndarray) -> list[LayerOutput] | None:
     except Exception:  # the page will say what is wrong with this run
         return None
     return outputs if any(o.is_map for o in outputs) else None
+
+
+def wait_finished(timeout: float) -> bool:
+    """Wait until the warm-up has finished (False when it has not after `timeout` seconds)."""
+    return _finished.wait(timeout)
 
 
 def warm_up_seconds() -> float | None:
