@@ -11,6 +11,7 @@ off. This module imports nothing heavy itself: `streamlit run` imports it before
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -46,8 +47,9 @@ def _settle_use_check() -> None:
     from streamlit import delta_generator
 
     check = getattr(delta_generator, "_maybe_print_use_warning", None)  # private: may go
-    if check is not None:
-        check()
+    with contextlib.suppress(Exception):  # a speed-up only: it must never stop the server
+        if check is not None:
+            check()
 
 
 def _start() -> None:
