@@ -8,6 +8,7 @@ its own modules); each package's `__init__` names its modules:
     live     the fragment that polls a run's saved states, the Train page's panel, job progress
     shell    the app's shell: navigation and the sidebar on every page
     views    one module per page (its `render()`), the Lesson's package, the inside pages' start
+    startup  the server's start-up hook (dashboard.py's `st.App` lifespan): the warm-up begins
 """
 
-LAYERS: tuple[str, ...] = ("core", "widgets", "live", "shell", "views")
+LAYERS: tuple[str, ...] = ("core", "widgets", "live", "shell", "views", "startup")

@@ -22,10 +22,17 @@ def store() -> RunStore:
     return job_manager().store
 
 
-@st.cache_resource(show_spinner="Loading Fashion-MNIST…")
-def dataset() -> FashionMNIST:
-    """The dataset, loaded once per server and shared read-only by every session."""
+@st.cache_resource(show_spinner=False)
+def loaded_dataset() -> FashionMNIST:
+    """The dataset, loaded once per server (no st.* here: the warm-up thread calls it too)."""
     return load_fashion_mnist()
+
+
+def dataset() -> FashionMNIST:
+    """The dataset, loaded once per server and shared read-only by every session (a spinner
+    shows while a session waits for it)."""
+    with st.spinner("Loading Fashion-MNIST…"):
+        return loaded_dataset()
 
 
 def dataset_or_error() -> FashionMNIST | None:
