@@ -112,3 +112,23 @@ def custom_prober(custom_model: Any) -> Any:
 def clock() -> HandClock:
     """A clock the test moves by hand (`clock.now += 5`)."""
     return HandClock()
+
+
+# ---------------------------------------------------------------- two test processes (xdist)
+
+BROWSER_TESTS = "tests/browser/"
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Files go to the two test processes one at a time (as `--dist loadfile`), except the
+    browser tests, which all go to one process, one after another: two of them at once (each
+    a server, Chromium and a training on a 2-core machine) made the load tests' waits run out
+    (Stop under load's four watchers, the teacher's Stop) in 2 of 3 clean-clone runs."""
+    from xdist.scheduler import LoadFileScheduling
+
+    class BrowserTestsTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return BROWSER_TESTS if path.startswith(BROWSER_TESTS) else path
+
+    return BrowserTestsTogether(config, log)
