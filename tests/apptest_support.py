@@ -56,3 +56,34 @@ def texts(at: AppTest) -> str:
     for kind in (at.success, at.info, at.warning, at.error, at.subheader):
         parts += [e.value for e in kind]
     return "\n".join(str(p) for p in parts)
+
+
+def fresh_interpreter_report(
+    script: str, runs_dir: Path, *args: str, timeout: float = 240, **env: str
+) -> dict:
+    """Run `script` (given dashboard.py's path and `args`) in a fresh Python over a run store
+    and the bundled sample, with more environment variables in `env`; the JSON object on its
+    last printed line (what the script reports)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    environ = {
+        **os.environ,
+        "FMNIST_RUNS_DIR": str(runs_dir),
+        "FMNIST_DATA_DIR": str(SAMPLE),
+        "FMNIST_OFFLINE": "1",
+        "PYTHONPATH": str(ROOT),
+        **env,
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(ROOT / "dashboard.py"), *args],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])

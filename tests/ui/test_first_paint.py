@@ -3,15 +3,11 @@ then warmed up in the background for the inside pages."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.apptest_support import fresh_interpreter_report
 
 SCRIPT = """
 import json, sys, time
@@ -38,23 +34,7 @@ print(json.dumps({"exception": [str(e.value) for e in at.exception], "warm": war
 
 @pytest.mark.slow
 def test_home_renders_without_importing_tensorflow(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "FMNIST_RUNS_DIR": str(tmp_path),
-        "FMNIST_DATA_DIR": str(ROOT / "fmnist_viz" / "data" / "sample"),
-        "FMNIST_OFFLINE": "1",
-        "PYTHONPATH": str(ROOT),
-    }
-    out = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(ROOT / "dashboard.py")],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = fresh_interpreter_report(SCRIPT, tmp_path, timeout=120)
     assert result["exception"] == []
     assert result["titles"] == ["Fashion-MNIST CNN Explorer"]
     assert result["warm"] == [[]], "the page imported TensorFlow before its warm-up"

@@ -6,17 +6,13 @@ drives it."""
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from fmnist_viz.runs import RunStore, default_run
-from tests.apptest_support import ROOT, SAMPLE
+from tests.apptest_support import fresh_interpreter_report
 
 SCRIPT = r"""
 import asyncio, importlib, json, sys, threading, time
@@ -68,24 +64,7 @@ print(json.dumps({"app": found.import_string, "type": type(app).__name__, "light
 
 def start_server(runs: Path, run_id: str, warm_up: str) -> dict:
     """Run the script in a fresh interpreter over a copy of the tiny runs; its JSON report."""
-    env = {
-        **os.environ,
-        "FMNIST_RUNS_DIR": str(runs),
-        "FMNIST_DATA_DIR": str(SAMPLE),
-        "FMNIST_OFFLINE": "1",
-        "FMNIST_WARM_UP": warm_up,
-        "PYTHONPATH": str(ROOT),
-    }
-    out = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(ROOT / "dashboard.py"), run_id],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return fresh_interpreter_report(SCRIPT, runs, run_id, FMNIST_WARM_UP=warm_up)
 
 
 @pytest.fixture
