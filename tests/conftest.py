@@ -121,9 +121,9 @@ BROWSER_TESTS = "tests/browser/"
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """Files go to the two test processes one at a time (as `--dist loadfile`), except the
-    browser tests, which all go to one process, one after another: two of them at once (each
-    a server, Chromium and a training on a 2-core machine) made the load tests' waits run out
-    (Stop under load's four watchers, the teacher's Stop) in 2 of 3 clean-clone runs."""
+    browser tests, which all go to one process, one after another: each runs a server,
+    Chromium and often a training, and the ones that measure times under load (Stop under
+    load, concurrency) should not share the 2 cores with another browser test."""
     from xdist.scheduler import LoadFileScheduling
 
     class BrowserTestsTogether(LoadFileScheduling):
