@@ -96,7 +96,7 @@ class LocalExecutor(JobExecutor):
                 max_workers=self.max_parallel,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=init_worker,
-                initargs=(self.threads,),
+                initargs=(self.threads, os.getpid()),
             )
         return self._pool
 

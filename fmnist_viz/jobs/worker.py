@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
+import time
 from typing import Any
 
 from fmnist_viz.runs import RunRecorder, RunStore, now_iso
 from fmnist_viz.training import Observer, TrainConfig
 
 WITHDRAWN = "Withdrawn before it started"
+SERVER_GONE = "Stopped: the app's server ended while it trained (its finished epochs are kept)"
 WORKER_NICE_ENV = "FMNIST_WORKER_NICE"
 DEFAULT_WORKER_NICE = 10  # trainings yield the CPU to the app's server (pages first)
 NICE_MAX = 19
@@ -37,13 +40,25 @@ def lower_priority(nice: int) -> int:
     return os.getpriority(os.PRIO_PROCESS, 0)
 
 
-def init_worker(threads: int | None) -> None:
+SERVER_CHECK_S = 1.0  # how often a pool worker looks whether its server is still there
+_server: dict[str, int] = {}  # the pid of the process whose pool this worker serves
+_in_hand = threading.Lock()  # held while this worker trains a run
+
+
+def init_worker(threads: int | None, server_pid: int | None = None) -> None:
     """Runs once in each worker process: quiet TensorFlow, share the cores fairly, run below the
     server's priority (on a shared machine a page must not wait for a training: the scheduler
     gives a training what the server leaves), and ignore Ctrl-C (a terminal sends it to the whole
     process group): a worker stops through its run's STOP file, which keeps the best weights and
-    records the run as stopped. Niceness changes no number a training computes."""
+    records the run as stopped. Niceness changes no number a training computes.
+
+    `server_pid`: the process that started this worker (the app's server, for the local pool);
+    once it is gone the training in hand stops as if asked to (see `server_gone`) and the
+    worker ends."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if server_pid is not None:
+        _server["pid"] = server_pid
+        threading.Thread(target=_end_with_server, name="fmnist-server-watch", daemon=True).start()
     lower_priority(worker_nice())
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if threads:
@@ -51,6 +66,24 @@ def init_worker(threads: int | None) -> None:
 
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(threads)
+
+
+def server_gone() -> bool:
+    """Has the process this worker serves ended? A pool worker outlives its server (killed,
+    or ended while a training ran): it would go on training for nobody, on the cores the next
+    server needs. Its parent is then another process (init, or a subreaper)."""
+    pid = _server.get("pid")
+    return pid is not None and os.getppid() != pid
+
+
+def _end_with_server() -> None:
+    """The worker's watch thread: once the server is gone, end this process as soon as no run
+    is in hand (the training in hand stops first, at its next check). Waiting for work would
+    never end by itself: the pool's queue is a pipe this process holds both ends of."""
+    while not server_gone():
+        time.sleep(SERVER_CHECK_S)
+    with _in_hand:
+        os._exit(0)  # everything of the last run is written (atomically) by now
 
 
 def execute_run(
@@ -78,10 +111,12 @@ def execute_run(
             config,
             data,
             (recorder, *observers),
-            recorder.should_stop,
+            lambda: recorder.should_stop() or server_gone(),
             memory_limit_mb=info.meta.get("memory_limit_mb"),
         )
         recorder.finish(result, data.y_test)
+        if server_gone():
+            store.update(run_id, error=SERVER_GONE)
     except Exception as exc:
         recorder.fail(f"{type(exc).__name__}: {exc}")
         raise
@@ -91,8 +126,9 @@ def execute_run(
 def run_job(root: str, run_id: str, data_dir: str | None) -> str:
     """The worker side of a job: train one run folder; returns its final status."""
     store = RunStore(root)
-    try:
-        meta = execute_run(store, run_id, data_dir)
-    except Exception:
-        meta = store.load(run_id).meta  # already marked failed by execute_run
+    with _in_hand:
+        try:
+            meta = execute_run(store, run_id, data_dir)
+        except Exception:
+            meta = store.load(run_id).meta  # already marked failed by execute_run
     return str(meta.get("status"))

@@ -1,17 +1,20 @@
 """Choosing an executor (argument, environment, Ray address), the local pool's sizing, and a
-local worker killed mid-training failing its run with the reason."""
+local worker killed mid-training failing its run with the reason, and a local worker whose
+server was killed stopping its run."""
 
 from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from fmnist_viz.jobs import ExecutorError, JobManager, LocalExecutor, chosen_executor, make_executor
 from fmnist_viz.jobs.executors import default_max_parallel, threads_per_job
-from fmnist_viz.runs import RunStore
+from fmnist_viz.runs import MODEL_FILE, RunStore
 from fmnist_viz.training import TrainConfig
 from tests.apptest_support import SAMPLE
 from tests.arch_support import TINY_SPEC
@@ -89,3 +92,33 @@ def test_workers_leave_ctrl_c_to_the_stop_file() -> None:
         assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, before)
+
+
+SERVER = (  # a server that starts one training in the local pool and waits
+    "import sys, time; from fmnist_viz.jobs import LocalExecutor; "
+    "LocalExecutor(max_parallel=1).submit(*sys.argv[1:4]); time.sleep(600)"
+)
+
+
+@pytest.mark.slow
+def test_a_training_stops_when_its_server_is_killed(tmp_path: Path, monkeypatch) -> None:
+    """The server killed mid-training: its pool worker stops the run as if asked (the epochs
+    it finished kept, the reason said) and ends, instead of training on for nobody."""
+    from fmnist_viz.jobs.worker import SERVER_GONE
+
+    monkeypatch.setenv("FMNIST_OFFLINE", "1")
+    store = RunStore(tmp_path)
+    config = TrainConfig(epochs=200, batch_size=16, seed=1)
+    run_id = store.create(TINY_SPEC, config, name="orphan", arch="custom").id
+    server = subprocess.Popen([sys.executable, "-c", SERVER, str(tmp_path), run_id, str(SAMPLE)])
+    try:
+        wait_until(lambda: store.history(run_id), 120, "a first finished epoch")
+    finally:
+        server.kill()
+        server.wait()
+    wait_until(lambda: store.load(run_id).get("status") == "stopped", 60, "the run to stop")
+    run = store.load(run_id)
+    assert run.get("error") == SERVER_GONE and store.history(run_id)
+    assert (run.path / MODEL_FILE).exists()
+    worker = run.get("pid")
+    wait_until(lambda: not Path(f"/proc/{worker}").exists(), 30, "the worker to end")
