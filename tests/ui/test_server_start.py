@@ -15,7 +15,7 @@ from fmnist_viz.runs import RunStore, default_run
 from tests.apptest_support import fresh_interpreter_report
 
 SCRIPT = r"""
-import asyncio, importlib, json, sys, threading, time
+import asyncio, gc, importlib, json, sys, threading, time
 from pathlib import Path
 started = []
 real_start = threading.Thread.start
@@ -44,6 +44,9 @@ async def serve():
     deadline = time.time() + 120
     while startup.enabled() and warm_up.warm_up_seconds() is None and time.time() < deadline:
         await asyncio.sleep(0.1)
+    for thread in threading.enumerate():  # the start-up thread ends after the warm-up
+        if thread.name == startup.THREAD:
+            thread.join(60)
     await inbox.put({"type": "lifespan.shutdown"})
     await asyncio.wait_for(task, 60)
     return answer, at_startup
@@ -58,6 +61,7 @@ prober = run_cache.cached_prober(str(store.root), run_id, run_cache.model_mtime(
 print(json.dumps({"app": found.import_string, "type": type(app).__name__, "light": light,
                   "answer": answer, "at_startup": at_startup, "started": started,
                   "warmed": warm_up.warm_up_seconds(), "loads": loads,
+                  "frozen": gc.get_freeze_count(),
                   "tensorflow_now": "tensorflow" in sys.modules}))
 """
 
@@ -89,6 +93,8 @@ def test_the_warm_up_starts_with_the_server_before_any_session(runs: tuple[Path,
     assert ["fmnist-warm-up", False] in result["started"]
     assert result["warmed"] is not None and result["tensorflow_now"]
     assert result["loads"] == [], "the newest run's model was not in the shared cache"
+    # TensorFlow's, Keras' and Plotly's objects are out of the per-run garbage collections
+    assert result["frozen"] > 100_000
 
 
 @pytest.mark.slow
@@ -97,5 +103,16 @@ def test_fmnist_warm_up_0_switches_the_server_start_warm_up_off(runs: tuple[Path
     assert result["answer"] == "lifespan.startup.complete"
     names = [name for name, _ in result["started"]]
     assert "fmnist-server-start" not in names and "fmnist-warm-up" not in names
-    assert result["warmed"] is None
+    assert result["warmed"] is None and result["frozen"] == 0
     assert result["loads"] == [runs[1]]  # loaded only when asked for
+
+
+def test_the_server_watches_no_source_files() -> None:
+    """A file watcher looks up every loaded module's path after each script run, on the event
+    loop (TensorFlow's 3,600 modules, at every live page's poll): off in the app's config."""
+    import tomllib
+
+    from tests.apptest_support import ROOT
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["fileWatcherType"] == "none"
