@@ -182,12 +182,14 @@ LIVE_STEP = 5  # the tiny runs' state at the end of epoch 1 (5 batches of 64 per
 @contextmanager
 def running_copy(store: RunStore, source_id: str, root: Path, run_id: str) -> Iterator[str]:
     """A copy of a tiny run under `root`, made to look half-trained and still running (by
-    this process): states up to the end of epoch 1, live.npz holding that state's weights.
-    Removed again on exit."""
+    this process): states up to the end of epoch 1, live.npz holding that state's weights, no
+    Filters cache (a page served on the shared tiny runs may have written one). Removed again
+    on exit."""
     from fmnist_viz.runs.checks import process_identity
+    from fmnist_viz.seeing.filter_cache import CACHE_DIR
 
     target = Path(root) / run_id
-    shutil.copytree(store.path(source_id), target)
+    shutil.copytree(store.path(source_id), target, ignore=shutil.ignore_patterns(CACHE_DIR))
     try:
         for state in RunStore(root).states(run_id):
             if state.step > LIVE_STEP:

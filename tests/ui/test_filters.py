@@ -42,10 +42,11 @@ def _states_slider(at: AppTest):
 
 @pytest.fixture
 def env(tiny_runs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """A copy of the tiny runs' store (the page writes its cache into run folders)."""
+    """A copy of the tiny runs' store (the page writes its cache into run folders), without
+    the caches that pages served on the shared runs by other tests may have written."""
     store, ids = tiny_runs
     root = tmp_path / "runs"
-    shutil.copytree(store.root, root)
+    shutil.copytree(store.root, root, ignore=shutil.ignore_patterns(CACHE_DIR))
     with app_env(monkeypatch, root):
         yield RunStore(root), ids
 
