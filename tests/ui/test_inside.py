@@ -18,10 +18,15 @@ from streamlit.testing.v1 import AppTest
 
 from fmnist_viz.data import ImageError, load_fashion_mnist
 from fmnist_viz.inside import Prober, zero_shares
+from fmnist_viz.jobs import JobManager
 from fmnist_viz.models import build_model, normalize, preset
 from fmnist_viz.runs import RunStore
-from tests.apptest_support import SAMPLE, app_env, open_page, texts
+from fmnist_viz.training import TrainConfig
+from tests.apptest_support import APP, SAMPLE, app_env, open_page, texts
+from tests.arch_support import TINY_SPEC
+from tests.job_support import ScriptedExecutor
 from tests.run_support import TINY, running_copy
+from ui.core import resources
 from ui.live import fragment
 from ui.widgets import image_picker
 
@@ -93,6 +98,27 @@ def test_an_empty_store_says_where_to_get_a_run(tmp_path, monkeypatch) -> None:
             links = {link.proto.page for link in at.get("page_link")}
             assert {"runs", "train"} <= links, links
             assert not at.get("plotly_chart")
+
+
+def test_a_page_opened_while_ones_job_waits_says_so_and_follows_it(tmp_path, monkeypatch) -> None:
+    """A student opens Feature maps while their first job is still queued: the page says it
+    will show the job (not "train one"), polls, and shows it once it runs."""
+    executor = ScriptedExecutor(slots=0)  # nothing starts until the test says so
+    monkeypatch.setattr(resources, "JobManager", functools.partial(JobManager, executor=executor))
+    with app_env(monkeypatch, tmp_path / "runs"):
+        jm = resources.job_manager()
+        run_id = jm.submit("me", TINY_SPEC, TrainConfig(epochs=1, train_limit=256), name="mine")
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.session_state["owner"] = "me"
+        at.run()
+        at.switch_page("pages/feature_maps.py").run()
+        assert "mine is queued: this page shows it as soon as it starts" in texts(at)
+        assert "No run to show yet" not in texts(at)
+        assert not at.get("selectbox") or not [s for s in at.selectbox if s.key == "run_choice"]
+        jm.store.update(run_id, status="running")  # the worker took it
+        at.run()  # what the polling fragment asks for once there is a run to show
+        assert at.selectbox(key="run_choice").value == run_id
+        assert "queued: this page shows it" not in texts(at)
 
 
 @pytest.mark.slow

@@ -48,6 +48,13 @@ def choose_run() -> RunInfo | None:
         st.error(f"Run {run_id} cannot be shown: {reason}")
     runs, fallback = _choices()
     if not runs:
+        waiting = resources.job_manager().active_jobs(session.owner())
+        if waiting:
+            st.info(
+                f"{waiting[-1].name} is queued: this page shows it as soon as it starts training."
+            )
+            st.fragment(_wait_for_a_run, run_every=1.0)()
+            return None
         st.info("No run to show yet: train one (the quick demo takes well under a minute).")
         st.page_link("pages/train.py", label="Train a model", icon=":material/model_training:")
         st.page_link("pages/runs.py", label="Saved runs", icon=":material/folder_open:")
@@ -65,6 +72,13 @@ def choose_run() -> RunInfo | None:
     info = by_id[picked]
     st.fragment(_status_line, run_every=1.0 if info.status in ACTIVE else None)(info.id)
     return info
+
+
+def _wait_for_a_run() -> None:
+    """Polled while the page has no run to show and this session's job is queued: the whole
+    page is drawn again once there is a run to show (the job started, or another run ended)."""
+    if _choices()[0]:
+        st.rerun()
 
 
 def _status_line(run_id: str) -> None:
