@@ -76,8 +76,9 @@ def choose_run() -> RunInfo | None:
 
 def _wait_for_a_run() -> None:
     """Polled while the page has no run to show and this session's job is queued: the whole
-    page is drawn again once there is a run to show (the job started, or another run ended)."""
-    if _choices()[0]:
+    page is drawn again once there is a run to show (the job started, or another run ended) or
+    once no job waits any more (withdrawn or failed: the page then says how to get a run)."""
+    if _choices()[0] or not resources.job_manager().active_jobs(session.owner()):
         st.rerun()
 
 
